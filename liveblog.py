@@ -1,0 +1,787 @@
+"""liveblog: a live blog for conference sessions, in one nanodjango file.
+
+An author sits in a talk and posts short updates; readers follow the session in a
+browser that fetches only what changed since its cursor.
+
+    pip install -e . && nanodjango run liveblog.py      # SQLite, http://localhost:8000/
+    nanodjango serve liveblog.py                        # production (gunicorn)
+
+Settings come from the environment: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG,
+ALLOWED_HOSTS. See README.md.
+"""
+
+import hashlib
+import hmac
+import os
+import secrets
+import zoneinfo
+from collections import defaultdict
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import dj_database_url
+import markdown
+import nh3
+from nanodjango import Django
+
+# --- Settings -------------------------------------------------------------------------
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_env():
+    config = dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # A web server writes from several threads and processes: WAL lets readers run
+        # beside a writer, IMMEDIATE takes the write lock up front instead of failing
+        # on upgrade, and the timeout waits for the lock rather than raising at once.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+# nanodjango run/serve decide DEBUG unless the environment says otherwise.
+debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
+
+app = Django(
+    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "liveblog-insecure-development-key"),
+    ALLOWED_HOSTS=[
+        h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()
+    ],
+    DATABASES={"default": database_from_env()},
+    EXTRA_APPS=["ninja", "django_htmx"],
+    MIDDLEWARE=lambda middleware: middleware + ["django_htmx.middleware.HtmxMiddleware"],
+    TIME_ZONE="UTC",
+    USE_TZ=True,
+    LOGIN_URL="admin:login",
+    ADMIN_URL="admin/",
+    **debug_setting,
+)
+
+from django import forms  # noqa: E402
+from django.apps import apps  # noqa: E402  (Django is configured by Django() above)
+from django.contrib import admin, messages  # noqa: E402
+from django.contrib.auth import authenticate  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.db import models, transaction  # noqa: E402
+from django.db.models import Count, F, Q  # noqa: E402
+from django.http import HttpResponseRedirect  # noqa: E402
+from django.shortcuts import get_object_or_404, render  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+from django.utils.text import Truncator, slugify  # noqa: E402
+from django.views.decorators.http import require_GET  # noqa: E402
+from ninja import Body, Field, Query, Schema, Status  # noqa: E402
+from ninja.errors import AuthenticationError, HttpError  # noqa: E402
+from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
+from pydantic import field_validator, model_validator  # noqa: E402
+
+# --- Models ---------------------------------------------------------------------------
+
+MAX_BODY_LENGTH = 10_000
+MAX_VERSION = 2**63 - 1
+POST_PERMISSION = "liveblog.post_updates"
+
+
+@cache
+def known_time_zones():
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(name):
+    if name not in known_time_zones():
+        raise ValidationError(
+            "%(name)r is not a known IANA time zone; use a name such as "
+            "'Europe/London' or 'America/Chicago'.",
+            params={"name": name},
+            code="invalid_time_zone",
+        )
+
+
+class SessionQuerySet(models.QuerySet):
+    def with_status(self, status, now=None):
+        """Sessions whose effective status (hand-set, else from the times) is `status`."""
+        now = now or timezone.now()
+        by_schedule = {
+            Session.Status.UPCOMING: Q(starts_at__gt=now),
+            Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now),
+            Session.Status.ENDED: Q(ends_at__lte=now),
+        }[status]
+        return self.filter(Q(status_override=status) | Q(status_override="") & by_schedule)
+
+
+class Session(models.Model):
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", "Upcoming"
+        LIVE = "live", "Live"
+        ENDED = "ended", "Ended"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    speakers = models.CharField("speaker(s)", max_length=200, blank=True)
+    room = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text="IANA name, such as America/Chicago; times show in this zone.",
+    )
+    status_override = models.CharField(
+        "status set by hand", max_length=10, choices=Status.choices, blank=True,
+        help_text="Leave blank to follow the start and end times.",
+    )
+    # The change cursor: bumped only by bump_version(), never written by save().
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The session must end after it starts."})
+
+    def save(self, *args, **kwargs):
+        # Saving an existing session must not write back a stale version.
+        if self.pk and not kwargs.get("force_insert") and "update_fields" not in kwargs:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def status(self):
+        if self.status_override:
+            return self.Status(self.status_override)
+        now = timezone.now()
+        if now < self.starts_at:
+            return self.Status.UPCOMING
+        if now < self.ends_at:
+            return self.Status.LIVE
+        return self.Status.ENDED
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def get_absolute_url(self):
+        return reverse("session_page", args=[self.slug])
+
+
+class Update(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
+    body = models.TextField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
+    html = models.TextField(editable=False)
+    pinned = models.BooleanField("key moment", default=False)
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["session", "version"])]
+        permissions = [("post_updates", "Can post and manage live blog sessions")]
+
+    def __str__(self):
+        return Truncator(self.body).chars(60)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_body = instance.__dict__.get("body")
+        return instance
+
+    def save(self, *args, **kwargs):
+        self.html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    def get_absolute_url(self):
+        return f"{reverse('session_page', args=[self.session.slug])}#update-{self.pk}"
+
+
+def bump_version(session_id):
+    """Take the next version of a session. Call inside the writer's transaction.
+
+    The UPDATE row-locks the session on PostgreSQL until commit (SQLite's IMMEDIATE
+    transactions serialise writers already), so versions commit in order and a reader
+    that sees version N has every change up to N.
+    """
+    Session.objects.filter(pk=session_id).update(version=F("version") + 1)
+    return Session.objects.values_list("version", flat=True).get(pk=session_id)
+
+
+def save_update(update, **changes):
+    """Create or change an update through the change cursor: the one door for writes."""
+    for name, value in changes.items():
+        setattr(update, name, value)
+    with transaction.atomic():
+        if update.pk and update.body != getattr(update, "_stored_body", update.body):
+            update.edited_at = timezone.now()
+        update.version = bump_version(update.session_id)
+        update.save()
+        update._stored_body = update.body
+    return update
+
+
+def delete_update(update):
+    return save_update(update, deleted_at=timezone.now())
+
+
+def restore_update(update):
+    return save_update(update, deleted_at=None)
+
+
+def save_session(session):
+    """Save a session and bump its version, so open pages learn of the change."""
+    with transaction.atomic():
+        session.save()
+        session.version = bump_version(session.pk)
+    return session
+
+
+def with_session(updates, session):
+    updates = list(updates)
+    for update in updates:
+        update.session = session  # spares a query per permalink
+    return updates
+
+
+def changes_since(session, since=None):
+    """What a reader needs to catch up: (cursor, updates, deleted ids).
+
+    The cursor is read before the rows and bounds them, so it can never run ahead of
+    what is returned; a change that commits meanwhile is sent on the next poll.
+    Without `since` (or with one from the future), the whole current state.
+    """
+    cursor = Session.objects.values_list("version", flat=True).get(pk=session.pk)
+    rows = Update.objects.filter(session=session, version__lte=cursor).select_related("author")
+    if since is None or since > cursor:
+        return cursor, with_session(rows.filter(deleted_at__isnull=True), session), []
+    changed = with_session(rows.filter(version__gt=since), session)
+    updates = [u for u in changed if not u.is_deleted]
+    deleted = [u.pk for u in changed if u.is_deleted]
+    return cursor, updates, deleted
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, editable=False, help_text="Start of the token, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def set_new_key(self):
+        """Give the token a fresh secret and return it: only its hash is kept."""
+        raw = "lb_" + secrets.token_urlsafe(32)
+        self.prefix, self.key_hash = raw[:10], self.hash(raw)
+        return raw
+
+    @classmethod
+    def issue(cls, user, name):
+        token = cls(user=user, name=name)
+        raw = token.set_new_key()
+        token.save()
+        return token, raw
+
+    @classmethod
+    def user_for(cls, raw):
+        digest = cls.hash(raw)
+        token = cls.objects.select_related("user").filter(key_hash=digest, revoked_at__isnull=True).first()
+        if token is None or not hmac.compare_digest(token.key_hash, digest):
+            return None
+        if not token.user.is_active:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user
+
+
+# nanodjango's app config has no models module, and Django skips creating permissions
+# (and content types) for such an app after migrate; point it at this file.
+apps.get_app_config(app.app_name).models_module = app.app_module
+
+
+def can_post(user):
+    return bool(user and user.is_active and user.has_perm(POST_PERMISSION))
+
+
+# --- Content --------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "img",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+
+
+def render_markdown(text):
+    """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list."""
+    html = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
+
+
+# --- Admin ----------------------------------------------------------------------------
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "speakers", "room", "starts_at", "status_display", "update_count", "post_update_link"]
+    list_filter = ["status_override", "room"]
+    search_fields = ["title", "speakers", "room"]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["go_live", "end_session", "follow_schedule"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            live_updates=Count("updates", filter=Q(updates__deleted_at__isnull=True))
+        )
+
+    @admin.display(description="status")
+    def status_display(self, obj):
+        return obj.get_status_override_display() + " (by hand)" if obj.status_override else obj.status.label
+
+    @admin.display(description="updates", ordering="live_updates")
+    def update_count(self, obj):
+        return obj.live_updates
+
+    @admin.display(description="")
+    def post_update_link(self, obj):
+        url = reverse("admin:liveblog_update_add") + f"?session={obj.pk}"
+        return format_html('<a class="button" href="{}">Post update</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        save_session(obj)
+
+    def _set_status(self, request, queryset, status, verb):
+        for session in queryset:
+            session.status_override = status
+            save_session(session)
+        self.message_user(request, f"{queryset.count()} session(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Go live now")
+    def go_live(self, request, queryset):
+        self._set_status(request, queryset, Session.Status.LIVE, "set live")
+
+    @admin.action(description="End session")
+    def end_session(self, request, queryset):
+        self._set_status(request, queryset, Session.Status.ENDED, "ended")
+
+    @admin.action(description="Follow the schedule (clear hand-set status)")
+    def follow_schedule(self, request, queryset):
+        self._set_status(request, queryset, "", "following the schedule")
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Current"), ("yes", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+class UpdateAdminForm(forms.ModelForm):
+    class Meta:
+        model = Update
+        fields = ["session", "body", "pinned"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6, "autofocus": True})}
+
+
+@admin.register(Update)
+class UpdateAdmin(admin.ModelAdmin):
+    form = UpdateAdminForm
+    list_display = ["excerpt", "session", "pinned", "created_at", "deleted"]
+    list_filter = ["session", "pinned", DeletedFilter]
+    list_select_related = ["session"]
+    search_fields = ["body", "session__title"]
+    readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version"]
+    actions = ["restore_updates"]
+
+    @admin.display(description="update")
+    def excerpt(self, obj):
+        return str(obj)
+
+    @admin.display(description="deleted", boolean=True)
+    def deleted(self, obj):
+        return obj.is_deleted
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        save_update(obj)
+
+    # Deleting leaves a tombstone through the cursor, so open pages drop the update.
+    def delete_model(self, request, obj):
+        delete_update(obj)
+
+    def delete_queryset(self, request, queryset):
+        for update in queryset.filter(deleted_at__isnull=True):
+            delete_update(update)
+
+    @admin.action(description="Restore selected updates")
+    def restore_updates(self, request, queryset):
+        restored = queryset.filter(deleted_at__isnull=False)
+        count = len([restore_update(u) for u in restored])
+        self.message_user(request, f"{count} update(s) restored.", messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(f"{request.path}?session={obj.session_id}")
+        return response
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            raw = obj.set_new_key()
+            messages.warning(request, f"Copy the token now, it is not shown again: {raw}")
+        obj.save()
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+
+# --- API ------------------------------------------------------------------------------
+
+api = app.api
+api.title = "liveblog API"
+api.description = (
+    "Read sessions and follow their updates with the change cursor; write with "
+    "`Authorization: Bearer <token>` (get one from `POST /api/tokens`)."
+)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        return ApiToken.user_for(token)
+
+
+class PasswordAuth(HttpBasicAuth):
+    def authenticate(self, request, username, password):
+        return authenticate(request, username=username, password=password)
+
+
+def poster(request):
+    """The authenticated user, if they may write; a 403 otherwise."""
+    if not can_post(request.auth):
+        raise HttpError(403, "This account may not post: give it the "
+                        "'Can post and manage live blog sessions' permission.")
+    return request.auth
+
+
+class SessionOut(Schema):
+    id: int
+    slug: str
+    title: str
+    speakers: str
+    room: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    status: Session.Status
+    version: int
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class UpdateOut(Schema):
+    id: int
+    version: int
+    created_at: datetime
+    edited_at: datetime | None
+    pinned: bool
+    body: str
+    html: str
+    author: str | None
+    url: str
+
+    @staticmethod
+    def resolve_author(obj):
+        return (obj.author.get_full_name() or obj.author.get_username()) if obj.author else None
+
+    @staticmethod
+    def resolve_url(obj, context):
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class ChangesOut(Schema):
+    session: SessionOut
+    cursor: int
+    updates: list[UpdateOut]
+    deleted: list[int]
+
+
+def clean_text(value, name, max_length):
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if len(value) > max_length:
+        raise ValueError(f"{name} must be at most {max_length} characters")
+    return value
+
+
+def check_time_zone(name):
+    try:
+        validate_time_zone(name)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return name
+
+
+class SessionIn(Schema):
+    title: str
+    slug: str | None = Field(None, pattern=r"^[-a-zA-Z0-9_]{1,100}$")
+    speakers: str = Field("", max_length=200)
+    room: str = Field("", max_length=100)
+    description: str = Field("", max_length=5000)
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = "UTC"
+    status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
+
+    _title = field_validator("title")(lambda v: clean_text(v, "title", 200))
+    _time_zone = field_validator("time_zone")(check_time_zone)
+
+    @model_validator(mode="after")
+    def times_in_order(self):
+        # A time without an offset means local time where the session happens.
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        if timezone.is_naive(self.starts_at):
+            self.starts_at = self.starts_at.replace(tzinfo=zone)
+        if timezone.is_naive(self.ends_at):
+            self.ends_at = self.ends_at.replace(tzinfo=zone)
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class UpdateIn(Schema):
+    body: str = Field(description="Markdown")
+    pinned: bool = False
+
+    _body = field_validator("body")(lambda v: clean_text(v, "body", MAX_BODY_LENGTH))
+
+
+class UpdatePatch(Schema):
+    body: str | None = None
+    pinned: bool | None = None
+
+    @field_validator("body")
+    @classmethod
+    def body_not_empty(cls, value):
+        return None if value is None else clean_text(value, "body", MAX_BODY_LENGTH)
+
+    @model_validator(mode="after")
+    def something_to_change(self):
+        if self.body is None and self.pinned is None:
+            raise ValueError("send body, pinned, or both")
+        return self
+
+
+class TokenIn(Schema):
+    name: str = Field("API token", min_length=1, max_length=100)
+
+
+class TokenOut(Schema):
+    token: str
+    name: str
+    prefix: str
+
+
+def unique_slug(title):
+    base = slugify(title)[:90] or "session"
+    slug, n = base, 1
+    while Session.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def live_update(update_id):
+    return get_object_or_404(Update.objects.select_related("session"), pk=update_id, deleted_at__isnull=True)
+
+
+@api.get("/sessions", response=list[SessionOut], tags=["read"])
+def list_sessions(request, status: Session.Status | None = None):
+    sessions = Session.objects.all()
+    return sessions.with_status(status) if status else sessions
+
+
+@api.get("/sessions/{slug}", response=SessionOut, tags=["read"])
+def get_session(request, slug: str):
+    return get_object_or_404(Session, slug=slug)
+
+
+@api.get("/sessions/{slug}/updates", response=ChangesOut, tags=["read"])
+def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
+    """Every current update, or with `since` only what changed after that cursor."""
+    session = get_object_or_404(Session, slug=slug)
+    cursor, updates, deleted = changes_since(session, since)
+    return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
+
+
+@api.post("/sessions", response={201: SessionOut}, auth=TokenAuth(), tags=["write"])
+def create_session(request, data: SessionIn):
+    poster(request)
+    if data.slug and Session.objects.filter(slug=data.slug).exists():
+        raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
+    fields = data.dict(exclude={"status", "slug"})
+    session = Session.objects.create(
+        **fields, slug=data.slug or unique_slug(data.title), status_override=data.status or ""
+    )
+    session.refresh_from_db()  # times as stored, in UTC
+    return Status(201, session)
+
+
+@api.post("/sessions/{slug}/updates", response={201: UpdateOut}, auth=TokenAuth(), tags=["write"])
+def post_update(request, slug: str, data: UpdateIn):
+    author = poster(request)
+    session = get_object_or_404(Session, slug=slug)
+    update = save_update(Update(session=session, author=author), body=data.body, pinned=data.pinned)
+    return Status(201, update)
+
+
+@api.patch("/updates/{update_id}", response=UpdateOut, auth=TokenAuth(), tags=["write"])
+def change_update(request, update_id: int, data: UpdatePatch):
+    poster(request)
+    update = live_update(update_id)
+    return save_update(update, **data.dict(exclude_none=True))
+
+
+@api.delete("/updates/{update_id}", response={204: None}, auth=TokenAuth(), tags=["write"])
+def remove_update(request, update_id: int):
+    poster(request)
+    delete_update(live_update(update_id))
+    return Status(204, None)
+
+
+@api.post("/tokens", response={201: TokenOut}, auth=PasswordAuth(), tags=["tokens"])
+def create_token(request, data: TokenIn | None = Body(None)):
+    user = poster(request)
+    token, raw = ApiToken.issue(user, data.name if data else "API token")
+    return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    basic = request.path.endswith("/tokens")
+    detail = ("Send the username and password of an account that may post (HTTP Basic)."
+              if basic else "Send a valid token: 'Authorization: Bearer <token>'.")
+    response = api.create_response(request, {"detail": detail}, status=401)
+    response["WWW-Authenticate"] = 'Basic realm="liveblog"' if basic else 'Bearer realm="liveblog"'
+    return response
+
+
+# --- Pages and fragments --------------------------------------------------------------
+
+
+def schedule_sections(sessions):
+    """Live, upcoming and earlier sessions, each grouped by the local day it starts on."""
+    sections = {Session.Status.LIVE: defaultdict(list), Session.Status.UPCOMING: defaultdict(list),
+                Session.Status.ENDED: defaultdict(list)}
+    for session in sessions:
+        local_day = timezone.localtime(session.starts_at, session.tzinfo).date()
+        sections[session.status][local_day].append(session)
+    return [
+        {"status": status, "title": title,
+         "days": sorted(sections[status].items(), reverse=status == Session.Status.ENDED)}
+        for status, title in [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING, "Upcoming"),
+                              (Session.Status.ENDED, "Earlier")]
+    ]
+
+
+@app.route("/", name="schedule")
+@require_GET
+def schedule(request):
+    sessions = Session.objects.annotate(
+        update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
+    )
+    return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions)})
+
+
+def reading_order(request):
+    return "oldest" if request.GET.get("order") == "oldest" else "newest"
+
+
+@app.route("/sessions/<slug:slug>/", name="session_page")
+@require_GET
+def session_page(request, slug):
+    session = get_object_or_404(Session, slug=slug)
+    cursor, updates, _ = changes_since(session)
+    order = reading_order(request)
+    if order == "newest":
+        updates.reverse()
+    context = {
+        "session": session, "cursor": cursor, "updates": updates, "order": order,
+        "key_moments": [u for u in updates if u.pinned],
+    }
+    return render(request, "liveblog/session.html", context)
+
+
+if __name__ == "__main__":
+    app.run()

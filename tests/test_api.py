@@ -1,0 +1,184 @@
+"""The JSON API under /api/: its contract, its writes and its error statuses."""
+import pytest
+
+from conftest import basic, make_session, post
+from liveblog import Session, Update, delete_update
+
+JSON = "application/json"
+
+
+def test_list_sessions_and_filter_by_status(client, db):
+    make_session("now", "live"), make_session("soon", "upcoming"), make_session("past", "ended")
+    response = client.get("/api/sessions")
+    assert response.status_code == 200
+    assert {s["slug"]: s["status"] for s in response.json()} == {"now": "live", "soon": "upcoming", "past": "ended"}
+    assert [s["slug"] for s in client.get("/api/sessions?status=upcoming").json()] == ["soon"]
+    assert [s["slug"] for s in client.get("/api/sessions?status=ended").json()] == ["past"]
+
+
+def test_hand_set_status_wins_over_the_times(client, db):
+    make_session("ended-early", "live", status_override="ended")
+    assert [s["slug"] for s in client.get("/api/sessions?status=ended").json()] == ["ended-early"]
+    assert client.get("/api/sessions?status=live").json() == []
+
+
+def test_get_one_session(client, session):
+    data = client.get("/api/sessions/keynote").json()
+    assert data["title"] == session.title and data["time_zone"] == "America/Chicago"
+    assert data["url"] == "http://testserver/sessions/keynote/"
+
+
+def test_updates_contract_full_state(client, session, poster):
+    update = post(session, "Hello *world*", pinned=True, author=poster)
+    data = client.get("/api/sessions/keynote/updates").json()
+    assert set(data) == {"session", "cursor", "updates", "deleted"}
+    assert data["session"]["status"] == "live" and data["cursor"] == 1 and data["deleted"] == []
+    (item,) = data["updates"]
+    assert item["id"] == update.pk and item["version"] == 1 and item["pinned"] is True
+    assert item["body"] == "Hello *world*" and item["html"] == "<p>Hello <em>world</em></p>"
+    assert item["author"] == "Ada Author" and item["edited_at"] is None and item["created_at"]
+    assert item["url"] == f"http://testserver/sessions/keynote/#update-{update.pk}"
+
+
+def test_updates_since_returns_changes_and_deleted_ids(client, session):
+    first, second = post(session, "one"), post(session, "two")
+    delete_update(first)
+    data = client.get("/api/sessions/keynote/updates?since=2").json()
+    assert data["cursor"] == 3 and data["updates"] == [] and data["deleted"] == [first.pk]
+    data = client.get("/api/sessions/keynote/updates?since=0").json()
+    assert [u["id"] for u in data["updates"]] == [second.pk] and data["deleted"] == [first.pk]
+
+
+@pytest.mark.parametrize("since", ["-1", "abc", "1.5", "", str(2**63), "1e3"])
+def test_a_since_that_is_not_a_non_negative_integer_is_422(client, session, since):
+    response = client.get(f"/api/sessions/keynote/updates?since={since}")
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+def test_unknown_slug_is_404(client, db):
+    for url in ["/api/sessions/nope", "/api/sessions/nope/updates"]:
+        response = client.get(url)
+        assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def test_unknown_status_filter_is_422(client, db):
+    assert client.get("/api/sessions?status=paused").status_code == 422
+
+
+def test_post_update(client, session, auth, poster):
+    response = client.post("/api/sessions/keynote/updates", {"body": "Posted **now**"}, content_type=JSON, **auth)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["html"] == "<p>Posted <strong>now</strong></p>" and data["version"] == 1
+    assert Update.objects.get(pk=data["id"]).author == poster
+
+
+def test_patch_update_body_and_pinned(client, session, auth):
+    update = post(session, "typo")
+    response = client.patch(f"/api/updates/{update.pk}", {"body": "fixed"}, content_type=JSON, **auth)
+    assert response.status_code == 200
+    assert response.json()["body"] == "fixed" and response.json()["edited_at"] is not None
+    response = client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON, **auth)
+    assert response.json()["pinned"] is True and response.json()["version"] == 3
+
+
+def test_delete_update_leaves_a_tombstone(client, session, auth):
+    update = post(session, "bye")
+    response = client.delete(f"/api/updates/{update.pk}", **auth)
+    assert response.status_code == 204
+    assert Update.objects.get(pk=update.pk).deleted_at is not None
+    assert client.delete(f"/api/updates/{update.pk}", **auth).status_code == 404
+    assert client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON, **auth).status_code == 404
+
+
+def test_create_session(client, db, auth):
+    payload = {"title": "Django's GeneratedField by example", "speakers": "Paolo Melchiorre",
+               "starts_at": "2025-09-08T14:00:00", "ends_at": "2025-09-08T14:45:00",
+               "time_zone": "America/Chicago"}
+    response = client.post("/api/sessions", payload, content_type=JSON, **auth)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["slug"] == "djangos-generatedfield-by-example"
+    assert data["starts_at"] == "2025-09-08T19:00:00Z"  # 14:00 in Chicago (CDT)
+    again = client.post("/api/sessions", payload, content_type=JSON, **auth).json()
+    assert again["slug"] == "djangos-generatedfield-by-example-2"
+    clash = client.post("/api/sessions", {**payload, "slug": data["slug"]}, content_type=JSON, **auth)
+    assert clash.status_code == 409
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"time_zone": "Mars/Olympus_Mons"}, "not a known IANA time zone"),
+    ({"ends_at": "2025-09-08T13:00:00"}, "ends_at must be after starts_at"),
+    ({"title": "   "}, "title must not be empty"),
+    ({"title": "x" * 201}, "at most 200"),
+    ({"slug": "no spaces"}, "pattern"),
+])
+def test_invalid_session_is_422_with_a_clear_message(client, db, auth, change, message):
+    payload = {"title": "T", "starts_at": "2025-09-08T14:00:00", "ends_at": "2025-09-08T14:45:00", **change}
+    response = client.post("/api/sessions", payload, content_type=JSON, **auth)
+    assert response.status_code == 422
+    assert message in str(response.json()["detail"])
+    assert Session.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", ["", "   \n", "x" * 10_001])
+def test_empty_or_over_long_body_is_422(client, session, auth, body):
+    response = client.post("/api/sessions/keynote/updates", {"body": body}, content_type=JSON, **auth)
+    assert response.status_code == 422
+    assert Update.objects.count() == 0
+
+
+def test_patch_with_nothing_to_change_is_422(client, session, auth):
+    update = post(session, "same")
+    response = client.patch(f"/api/updates/{update.pk}", {}, content_type=JSON, **auth)
+    assert response.status_code == 422
+    assert Update.objects.get(pk=update.pk).version == 1
+
+
+def test_broken_json_is_a_4xx_not_a_500(client, session, auth):
+    response = client.post("/api/sessions/keynote/updates", "{not json", content_type=JSON, **auth)
+    assert 400 <= response.status_code < 500
+    assert Update.objects.count() == 0
+
+
+@pytest.mark.parametrize("method, url", [
+    ("post", "/api/sessions"),
+    ("post", "/api/sessions/keynote/updates"),
+    ("patch", "/api/updates/{id}"),
+    ("delete", "/api/updates/{id}"),
+])
+def test_writes_without_or_with_a_bad_token_are_401(client, session, method, url):
+    update = post(session, "safe")
+    url = url.format(id=update.pk)
+    for headers in [{}, {"HTTP_AUTHORIZATION": "Bearer lb_forged"}, {"HTTP_AUTHORIZATION": "Token x"}]:
+        response = getattr(client, method)(url, {"body": "x", "title": "x"}, content_type=JSON, **headers)
+        assert response.status_code == 401
+        assert "Bearer" in response.json()["detail"] and response["WWW-Authenticate"].startswith("Bearer")
+    assert Update.objects.get(pk=update.pk).body == "safe" and Update.objects.count() == 1
+
+
+def test_writes_by_a_user_who_may_not_post_are_403(client, session, reader):
+    from liveblog import ApiToken
+
+    raw = ApiToken.issue(reader, "no rights")[1]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    update = post(session, "safe")
+    assert client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON, **headers).status_code == 403
+    assert client.patch(f"/api/updates/{update.pk}", {"body": "x"}, content_type=JSON, **headers).status_code == 403
+    assert client.delete(f"/api/updates/{update.pk}", **headers).status_code == 403
+    assert "permission" in client.delete(f"/api/updates/{update.pk}", **headers).json()["detail"]
+    assert Update.objects.get(pk=update.pk).body == "safe" and Update.objects.count() == 1
+
+
+def test_unknown_update_id_is_404(client, db, auth):
+    assert client.patch("/api/updates/999", {"body": "x"}, content_type=JSON, **auth).status_code == 404
+    assert client.delete("/api/updates/999", **auth).status_code == 404
+
+
+def test_openapi_document_and_docs_page_need_no_internet(client, db):
+    schema = client.get("/api/openapi.json").json()
+    assert {"/api/sessions", "/api/sessions/{slug}/updates", "/api/updates/{update_id}", "/api/tokens"} <= set(schema["paths"])
+    docs = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs
+    assert "cdn" not in docs.lower() and "https://" not in docs

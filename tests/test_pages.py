@@ -1,0 +1,70 @@
+"""The schedule and the session page, as complete HTML with no JavaScript needed."""
+import re
+from datetime import datetime, timezone as tz
+
+from conftest import make_session, post
+from liveblog import delete_update
+
+
+def test_schedule_groups_live_upcoming_and_earlier(client, db):
+    make_session("now", "live", title="Live talk"), make_session("soon", "upcoming", title="Next talk")
+    make_session("past", "ended", title="Old talk")
+    page = client.get("/").content.decode()
+    live, upcoming, earlier = (page.index(h) for h in ["Live now", "Upcoming", "Earlier"])
+    assert live < page.index("Live talk") < upcoming < page.index("Next talk") < earlier < page.index("Old talk")
+    assert 'href="/sessions/now/"' in page
+
+
+def test_schedule_groups_by_the_local_day_of_each_session(client, db):
+    # 03:30 UTC on the 9th is still the evening of the 8th in Chicago.
+    make_session("late", "ended", title="Late one", starts_at=datetime(2025, 9, 9, 3, 30, tzinfo=tz.utc),
+                 ends_at=datetime(2025, 9, 9, 4, 0, tzinfo=tz.utc))
+    page = client.get("/").content.decode()
+    assert "Monday 8 September 2025" in page and "22:30" in page
+
+
+def test_session_page_shows_details_and_updates(client, session):
+    update = post(session, "Hypermedia is the engine of application state")
+    page = client.get("/sessions/keynote/").content.decode()
+    assert session.title in page and "Carson Gross" in page and "Main hall" in page and "Live" in page
+    assert f'id="update-{update.pk}"' in page and f'href="#update-{update.pk}"' in page
+    assert "Hypermedia is the engine" in page
+    local = update.created_at.astimezone(session.tzinfo)
+    assert f'<time datetime="{local.isoformat()}">{local:%H:%M}</time>' in page
+    assert "<script" not in page  # complete without JavaScript
+
+
+def test_pinned_updates_come_first_as_key_moments(client, session):
+    plain, key = post(session, "plain"), post(session, "the key moment", pinned=True)
+    page = client.get("/sessions/keynote/").content.decode()
+    assert page.index("Key moments") < page.index(f'id="pinned-{key.pk}"') < page.index(f'id="update-{plain.pk}"')
+
+
+def test_order_parameter_works_without_javascript(client, session):
+    first, second = post(session, "first"), post(session, "second")
+    newest = client.get("/sessions/keynote/").content.decode()
+    assert newest.index(f'id="update-{second.pk}"') < newest.index(f'id="update-{first.pk}"')
+    oldest = client.get("/sessions/keynote/?order=oldest").content.decode()
+    assert oldest.index(f'id="update-{first.pk}"') < oldest.index(f'id="update-{second.pk}"')
+    assert 'href="?order=newest"' in oldest
+
+
+def test_deleted_updates_are_not_shown(client, session):
+    delete_update(post(session, "regrettable"))
+    assert "regrettable" not in client.get("/sessions/keynote/").content.decode()
+
+
+def test_unknown_session_is_404(client, db):
+    assert client.get("/sessions/nope/").status_code == 404
+
+
+def test_pages_load_no_asset_from_another_host(client, session):
+    post(session, "![slide](https://example.com/slide.png)")  # content may link out; the app's assets may not
+    for url in ["/", "/sessions/keynote/"]:
+        page = client.get(url).content.decode()
+        assets = re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', page)
+        assert assets and all(a.startswith("/static/") for a in assets)
+
+
+def test_pages_refuse_writes(client, session):
+    assert client.post("/sessions/keynote/").status_code == 405

@@ -1,0 +1,48 @@
+"""Migrations, settings from the environment and the SQLite tuning."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+import liveblog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrations_are_committed_and_match_the_models():
+    result = subprocess.run(
+        [sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "makemigrations", "liveblog",
+         "--check", "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("url, engine, name", [
+    ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3", "/tmp/x.sqlite3"),
+    ("postgres://root@127.0.0.1:5432/live", "django.db.backends.postgresql", "live"),
+])
+def test_database_url_is_read_from_the_environment(monkeypatch, url, engine, name):
+    monkeypatch.setenv("DATABASE_URL", url)
+    config = liveblog.database_from_env()
+    assert config["ENGINE"] == engine and str(config["NAME"]) == name
+
+
+def test_default_database_is_sqlite_beside_the_file(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = liveblog.database_from_env()
+    assert Path(config["NAME"]) == ROOT / "db.sqlite3"
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"] and config["OPTIONS"]["timeout"] >= 5
+
+
+def test_sqlite_connections_run_in_wal_mode(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    code = (
+        "import liveblog; from django.db import connection; c = connection.cursor(); "
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])"
+    )
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["wal", "20000"], out.stderr
