@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import dj_database_url
 import markdown
@@ -56,6 +57,9 @@ def database_from_env():
     return config
 
 
+# Seconds between polls of a live session's page (upcoming ones poll six times slower).
+POLL_SECONDS = int(os.environ.get("LIVEBLOG_POLL_SECONDS", "5"))
+
 # nanodjango run/serve decide DEBUG unless the environment says otherwise.
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
 
@@ -82,7 +86,7 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import models, transaction  # noqa: E402
 from django.db.models import Count, F, Q  # noqa: E402
-from django.http import HttpResponseRedirect  # noqa: E402
+from django.http import HttpResponseBadRequest, HttpResponseRedirect  # noqa: E402
 from django.shortcuts import get_object_or_404, render  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -620,6 +624,20 @@ class SessionIn(Schema):
         return self
 
 
+class SessionPatch(Schema):
+    title: str | None = None
+    speakers: str | None = Field(None, max_length=200)
+    room: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=5000)
+    status: Session.Status | Literal["auto"] | None = Field(
+        None, description="live, ended or upcoming to set it by hand; auto to follow the times.")
+
+    @field_validator("title")
+    @classmethod
+    def title_not_empty(cls, value):
+        return None if value is None else clean_text(value, "title", 200)
+
+
 class UpdateIn(Schema):
     body: str = Field(description="Markdown")
     pinned: bool = False
@@ -698,6 +716,20 @@ def create_session(request, data: SessionIn):
     return Status(201, session)
 
 
+@api.patch("/sessions/{slug}", response=SessionOut, auth=TokenAuth(), tags=["write"])
+def change_session(request, slug: str, data: SessionPatch):
+    """Change a session's details, or go live and end it by hand (`status`)."""
+    poster(request)
+    session = get_object_or_404(Session, slug=slug)
+    changes = data.dict(exclude_none=True)
+    if "status" in changes:
+        status = changes.pop("status")
+        session.status_override = "" if status == "auto" else status
+    for name, value in changes.items():
+        setattr(session, name, value)
+    return save_session(session)
+
+
 @api.post("/sessions/{slug}/updates", response={201: UpdateOut}, auth=TokenAuth(), tags=["write"])
 def post_update(request, slug: str, data: UpdateIn):
     author = poster(request)
@@ -768,19 +800,41 @@ def reading_order(request):
     return "oldest" if request.GET.get("order") == "oldest" else "newest"
 
 
+def poll_seconds(session):
+    """How often an open page asks for changes: slowly until live, never once ended."""
+    return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: POLL_SECONDS * 6,
+            Session.Status.ENDED: None}[session.status]
+
+
+def live_context(session, since=None):
+    cursor, updates, deleted = changes_since(session, since)
+    return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted,
+            "poll_seconds": poll_seconds(session)}
+
+
 @app.route("/sessions/<slug:slug>/", name="session_page")
 @require_GET
 def session_page(request, slug):
-    session = get_object_or_404(Session, slug=slug)
-    cursor, updates, _ = changes_since(session)
-    order = reading_order(request)
-    if order == "newest":
-        updates.reverse()
-    context = {
-        "session": session, "cursor": cursor, "updates": updates, "order": order,
-        "key_moments": [u for u in updates if u.pinned],
-    }
+    context = live_context(get_object_or_404(Session, slug=slug))
+    context["order"] = reading_order(request)
+    if context["order"] == "newest":
+        context["updates"].reverse()
+    context["key_moments"] = [u for u in context["updates"] if u.pinned]
     return render(request, "liveblog/session.html", context)
+
+
+@app.route("/sessions/<slug:slug>/changes/", name="session_changes")
+@require_GET
+def session_changes(request, slug):
+    """The htmx poll: what changed since ?since=N, drawn with the page's own partials."""
+    session = get_object_or_404(Session, slug=slug)
+    since = request.GET.get("since", "")
+    if not since.isascii() or not since.isdigit() or int(since) > MAX_VERSION:
+        return HttpResponseBadRequest("since must be a non-negative integer cursor.", content_type="text/plain")
+    context = live_context(session, int(since))
+    # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
+    status = 286 if context["poll_seconds"] is None else 200
+    return render(request, "liveblog/_changes.html", context, status=status)
 
 
 if __name__ == "__main__":

@@ -182,3 +182,14 @@ def test_openapi_document_and_docs_page_need_no_internet(client, db):
     docs = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_patch_session_sets_status_by_hand_and_bumps_the_version(client, session, auth):
+    response = client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON, **auth)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ended" and response.json()["version"] == 1
+    response = client.patch("/api/sessions/keynote", {"status": "auto", "room": "Hall B"}, content_type=JSON, **auth)
+    assert response.json()["status"] == "live" and response.json()["room"] == "Hall B"
+    assert client.patch("/api/sessions/keynote", {"status": "paused"}, content_type=JSON, **auth).status_code == 422
+    assert client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON).status_code == 401
+    assert client.patch("/api/sessions/nope", {"status": "ended"}, content_type=JSON, **auth).status_code == 404

@@ -1,0 +1,244 @@
+// Follows a session page live. htmx asks for the changes since the page's cursor and
+// swaps in the next poller; this file decides when to ask, and applies each answer in
+// place (insert, replace by id, remove) so the list is never redrawn and a reader's
+// selection and scroll position survive.
+(function () {
+  "use strict";
+
+  const ORDER_KEY = "liveblog:order";
+  const MAX_BACKOFF_SECONDS = 60;
+  const list = document.getElementById("updates");
+  if (!list || !window.htmx) return;
+
+  const article = document.getElementById("session");
+  const keyMoments = document.getElementById("key-moments");
+  const keyList = keyMoments.querySelector("ol");
+  const notice = document.getElementById("live-notice");
+  const newButton = document.getElementById("new-updates");
+  const orderButton = document.getElementById("order-toggle");
+  const noUpdates = document.getElementById("no-updates");
+  const baseTitle = document.title;
+
+  const pending = new Map(); // new updates held back while the reader is away from where they arrive
+  let timer = null;
+  let failures = 0;
+  let unseenWhileHidden = 0;
+
+  const poller = () => document.getElementById("live-poller");
+  const newestFirst = () => list.dataset.order === "newest";
+
+  // --- when to poll -------------------------------------------------------------------
+
+  function schedule(seconds) {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const elt = poller();
+      if (elt && elt.hasAttribute("hx-get")) htmx.trigger(elt, "poll");
+    }, seconds * 1000);
+  }
+
+  function normalDelay() {
+    const seconds = Number(poller().dataset.pollSeconds);
+    return document.hidden ? seconds * 4 : seconds;
+  }
+
+  function isPolling() {
+    const elt = poller();
+    return Boolean(elt && elt.dataset.pollSeconds);
+  }
+
+  function backoffDelay(xhr) {
+    const retryAfter = xhr && Number(xhr.getResponseHeader("Retry-After"));
+    if (retryAfter > 0) return Math.min(retryAfter, 600);
+    const base = Number(poller().dataset.pollSeconds) || 5;
+    const seconds = Math.min(base * 2 ** failures, MAX_BACKOFF_SECONDS);
+    return seconds * (0.8 + Math.random() * 0.4); // spread a crowd's retries
+  }
+
+  function onFailure(event) {
+    failures += 1;
+    notice.textContent = "Reconnecting…";
+    notice.dataset.state = "reconnecting";
+    schedule(backoffDelay(event.detail.xhr));
+  }
+
+  function onPollerLoaded(elt) {
+    failures = 0;
+    const template = elt.querySelector("template");
+    if (template) applyChanges(template.content);
+    showStatus(elt);
+    if (isPolling()) {
+      if (notice.dataset.state === "reconnecting") {
+        notice.textContent = "";
+        delete notice.dataset.state;
+      }
+      schedule(normalDelay());
+    } else {
+      clearTimeout(timer);
+    }
+  }
+
+  function showStatus(elt) {
+    const badge = document.querySelector(".session-header .status");
+    badge.className = "status status-" + elt.dataset.status;
+    badge.textContent = elt.dataset.statusLabel;
+    if (elt.dataset.status === "ended") {
+      notice.textContent = "This session has ended.";
+      notice.dataset.state = "ended";
+    }
+  }
+
+  // --- applying changes ---------------------------------------------------------------
+
+  function sortKey(li) {
+    return [Number(li.dataset.created), Number(li.dataset.id)];
+  }
+
+  function comesBefore(a, b, newest) {
+    const [ca, ia] = sortKey(a);
+    const [cb, ib] = sortKey(b);
+    const earlier = ca < cb || (ca === cb && ia < ib);
+    return newest ? !earlier : earlier;
+  }
+
+  function insertInOrder(container, li, newest) {
+    const next = Array.from(container.children).find((other) => comesBefore(li, other, newest));
+    container.insertBefore(li, next || null);
+  }
+
+  function upsertUpdate(li) {
+    const current = document.getElementById(li.id);
+    if (current) {
+      // Same version: nothing changed, keep the node (and any selection inside it).
+      if (current.dataset.version !== li.dataset.version) current.replaceWith(li);
+    } else if (pending.has(li.id) || awayFromArrival()) {
+      pending.set(li.id, li);
+    } else {
+      insertInOrder(list, li, newestFirst());
+      localizeTimes(li);
+    }
+  }
+
+  function upsertKeyMoment(li) {
+    const current = document.getElementById(li.id);
+    if (li.hasAttribute("data-unpinned")) {
+      if (current) current.remove();
+    } else if (current) {
+      current.replaceWith(li);
+    } else {
+      insertInOrder(keyList, li, newestFirst());
+    }
+    localizeTimes(li);
+  }
+
+  function removeUpdate(id) {
+    for (const elementId of ["update-" + id, "pinned-" + id]) {
+      const elt = document.getElementById(elementId);
+      if (elt) elt.remove();
+    }
+    pending.delete("update-" + id);
+  }
+
+  function applyChanges(fragment) {
+    let arrived = 0;
+    for (const li of Array.from(fragment.children)) {
+      if (li.dataset.deleted) removeUpdate(li.dataset.deleted);
+      else if (li.classList.contains("update")) {
+        if (!document.getElementById(li.id) && !pending.has(li.id)) arrived += 1;
+        upsertUpdate(li);
+      }
+      else upsertKeyMoment(li);
+    }
+    if (document.hidden && arrived) {
+      unseenWhileHidden += arrived;
+      document.title = "(" + unseenWhileHidden + ") " + baseTitle;
+    }
+    refreshChrome();
+  }
+
+  function refreshChrome() {
+    keyMoments.hidden = keyList.children.length === 0;
+    noUpdates.hidden = list.children.length + pending.size > 0;
+    newButton.hidden = pending.size === 0;
+    newButton.textContent = pending.size === 1 ? "1 new update" : pending.size + " new updates";
+  }
+
+  // --- new updates while the reader is elsewhere on the page ---------------------------
+
+  function awayFromArrival() {
+    const box = list.getBoundingClientRect();
+    return newestFirst() ? box.top < -40 : box.bottom > window.innerHeight + 40;
+  }
+
+  function showPending() {
+    for (const li of pending.values()) {
+      insertInOrder(list, li, newestFirst());
+      localizeTimes(li);
+    }
+    pending.clear();
+    refreshChrome();
+  }
+
+  newButton.addEventListener("click", () => {
+    showPending();
+    const target = newestFirst() ? list.firstElementChild : list.lastElementChild;
+    if (target) target.scrollIntoView({ block: newestFirst() ? "start" : "end" });
+  });
+
+  window.addEventListener("scroll", () => {
+    if (pending.size && !awayFromArrival()) showPending();
+  }, { passive: true });
+
+  // --- order ---------------------------------------------------------------------------
+
+  function setOrder(order) {
+    if (list.dataset.order !== order) {
+      for (const container of [list, keyList]) {
+        for (const li of Array.from(container.children).reverse()) container.appendChild(li);
+      }
+      list.dataset.order = article.dataset.order = order;
+    }
+    orderButton.textContent = order === "newest" ? "Newest first ⇅" : "Oldest first ⇅";
+    orderButton.setAttribute("aria-label", "Showing " + (order === "newest" ? "newest" : "oldest")
+      + " first; switch to " + (order === "newest" ? "oldest" : "newest") + " first");
+  }
+
+  orderButton.addEventListener("click", () => {
+    const order = newestFirst() ? "oldest" : "newest";
+    localStorage.setItem(ORDER_KEY, order);
+    setOrder(order);
+  });
+
+  // --- times in the reader's own zone ---------------------------------------------------
+
+  function localizeTimes(root) {
+    for (const time of root.querySelectorAll("time[datetime]")) {
+      const when = new Date(time.getAttribute("datetime"));
+      if (!isNaN(when)) time.title = "Your time: " + when.toLocaleString();
+    }
+  }
+
+  // --- start -----------------------------------------------------------------------------
+
+  document.addEventListener("htmx:load", (event) => {
+    if (event.detail.elt.id === "live-poller") onPollerLoaded(event.detail.elt);
+  });
+  document.addEventListener("htmx:responseError", onFailure);
+  document.addEventListener("htmx:sendError", onFailure);
+  document.addEventListener("htmx:timeout", onFailure);
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) return;
+    unseenWhileHidden = 0;
+    document.title = baseTitle;
+    if (isPolling()) schedule(0);
+  });
+
+  document.documentElement.classList.add("live-js");
+  document.querySelector("nav.order").hidden = true;
+  orderButton.hidden = false;
+  const explicit = new URLSearchParams(location.search).get("order");
+  setOrder(explicit || localStorage.getItem(ORDER_KEY) || list.dataset.order);
+  localizeTimes(document);
+  if (isPolling()) schedule(normalDelay());
+})();

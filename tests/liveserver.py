@@ -1,0 +1,120 @@
+"""A real liveblog server process on 127.0.0.1, for tests that need one (browser, concurrency)."""
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETUP_SCRIPT = """
+import liveblog
+liveblog.app._prepare()
+from django.contrib.auth.models import User, Permission
+from liveblog import ApiToken
+user = User.objects.create_user("author", password="pw", first_name="Ada", last_name="Author")
+user.user_permissions.add(Permission.objects.get(codename="post_updates"))
+print(ApiToken.issue(user, "tests")[1])
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_database(tmp_path):
+    """A new database like the suite's: a SQLite file, or a fresh PostgreSQL database."""
+    suite_url = os.environ.get("DATABASE_URL", "")
+    if not suite_url.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    import psycopg
+
+    name = f"liveblog_server_{os.getpid()}_{free_port()}"
+    with psycopg.connect(suite_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return suite_url.rsplit("/", 1)[0] + "/" + name
+
+
+def manage(env, *args):
+    subprocess.run([sys.executable, "-m", "nanodjango", "manage", "liveblog.py", *args],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=180)
+
+
+class LiveServer:
+    """gunicorn serving liveblog on a database of its own; stop() and start() it at will."""
+
+    def __init__(self, tmp_path, poll_seconds=1, workers=2):
+        self.env = {**os.environ, "DATABASE_URL": server_database(tmp_path),
+                    "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
+                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50}
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        manage(self.env, "migrate", "--noinput")
+        manage(self.env, "collectstatic", "--noinput")
+        self.token = subprocess.run([sys.executable, "-c", SETUP_SCRIPT], cwd=ROOT, env=self.env, check=True,
+                                    capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+             "--access-logfile", "-", "liveblog:app"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/api/sessions", timeout=2)
+                return self
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        raise RuntimeError("the server did not start")
+
+    def sibling(self):
+        """Another server process on the same database, on a port of its own."""
+        other = copy.copy(self)
+        other.port = free_port()
+        other.url = f"http://127.0.0.1:{other.port}"
+        other.process = None
+        return other.start()
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+    def close(self):
+        """Stop, and drop the server's PostgreSQL database if it made one."""
+        self.stop()
+        url = self.env["DATABASE_URL"]
+        if url.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+    def api(self, method, path, data=None):
+        request = urllib.request.Request(
+            self.url + "/api" + path, method=method,
+            data=None if data is None else json.dumps(data).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+            return json.loads(body) if body else None
+
+    def new_session(self, slug, status="live"):
+        return self.api("POST", "/sessions", {
+            "title": f"Session {slug}", "slug": slug, "speakers": "Carson Gross", "room": "Main hall",
+            "starts_at": "2025-09-08T09:00:00", "ends_at": "2025-09-08T10:00:00",
+            "time_zone": "America/Chicago", "status": status})
+
+    def post(self, slug, body, **fields):
+        return self.api("POST", f"/sessions/{slug}/updates", {"body": body, **fields})
