@@ -183,3 +183,19 @@ def test_without_javascript_every_update_shows_and_the_order_parameter_works(ser
     assert page.url.endswith("?order=oldest")
     assert texts(page) == ["one", "two", "three"]
     context.close()
+
+
+def test_a_503_shows_reconnecting_and_waits_as_long_as_retry_after_says(server, page):
+    server.new_session("busy")
+    times = []
+    page.route("**/changes/**", lambda route: (times.append(page.evaluate("performance.now()")),
+                                               route.fulfill(status=503, headers={"Retry-After": "3"}, body="busy")))
+    page.goto(server.url + "/sessions/busy/")
+    page.get_by_text("Reconnecting").wait_for(timeout=(POLL + 5) * 1000)
+    page.wait_for_timeout(7000)
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert len(times) >= 2 and all(2900 <= gap <= 4000 for gap in gaps), gaps
+    page.unroute("**/changes/**")
+    server.post("busy", "back again")
+    page.locator("#updates").get_by_text("back again").wait_for(timeout=8000)
+    page.get_by_text("Reconnecting").wait_for(state="hidden", timeout=3000)
