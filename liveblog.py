@@ -17,7 +17,7 @@ import secrets
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -60,17 +60,53 @@ def database_from_env():
 # Seconds between polls of a live session's page (upcoming ones poll six times slower).
 POLL_SECONDS = int(os.environ.get("LIVEBLOG_POLL_SECONDS", "5"))
 
+def cache_from_env():
+    """Redis when REDIS_URL is set, so every app process shares the session versions."""
+    if redis_url := os.environ.get("REDIS_URL"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                "KEY_PREFIX": "liveblog"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "liveblog",
+            "OPTIONS": {"MAX_ENTRIES": 5000}}
+
+
+# How long a process may answer from a cached session version. A commit drops it at once
+# from a shared cache; without Redis other processes only notice when it expires.
+VERSION_TTL = int(os.environ.get("LIVEBLOG_VERSION_TTL", "60" if os.environ.get("REDIS_URL") else "2"))
+
+
+class LiveblogDjango(Django):
+    """nanodjango's app, building Django's WSGI handler once per process.
+
+    nanodjango 0.17.1 calls get_wsgi_application() on every request, which constructs
+    every middleware again (and makes whitenoise rescan the static files) each time.
+    """
+
+    _wsgi_handler = None
+
+    def wsgi(self, environ, start_response, is_prod=True):
+        if self._wsgi_handler is None:
+            from django.core import wsgi
+
+            self._pre_xsgi(is_prod)
+            self._wsgi_handler = wsgi.get_wsgi_application()
+        return self._wsgi_handler(environ, start_response)
+
+    __call__ = wsgi
+
+
 # nanodjango run/serve decide DEBUG unless the environment says otherwise.
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
 
-app = Django(
+app = LiveblogDjango(
     SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "liveblog-insecure-development-key"),
     ALLOWED_HOSTS=[
         h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()
     ],
     DATABASES={"default": database_from_env()},
     EXTRA_APPS=["ninja", "django_htmx"],
-    MIDDLEWARE=lambda middleware: middleware + ["django_htmx.middleware.HtmxMiddleware"],
+    MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware", *middleware,
+                                   "django_htmx.middleware.HtmxMiddleware"],
+    CACHES={"default": cache_from_env()},
     TIME_ZONE="UTC",
     USE_TZ=True,
     LOGIN_URL="admin:login",
@@ -86,11 +122,16 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import models, transaction  # noqa: E402
 from django.db.models import Count, F, Q  # noqa: E402
-from django.http import HttpResponseBadRequest, HttpResponseRedirect  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.http import (  # noqa: E402
+    Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified, HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
+from django.utils.cache import patch_vary_headers  # noqa: E402
+from django.utils.http import parse_etags  # noqa: E402
 from django.utils.text import Truncator, slugify  # noqa: E402
 from django.views.decorators.http import require_GET  # noqa: E402
 from ninja import Body, Field, Query, Schema, Status  # noqa: E402
@@ -105,7 +146,7 @@ MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
 
 
-@cache
+@lru_cache(maxsize=None)
 def known_time_zones():
     return frozenset(zoneinfo.available_timezones())
 
@@ -240,7 +281,31 @@ def bump_version(session_id):
     that sees version N has every change up to N.
     """
     Session.objects.filter(pk=session_id).update(version=F("version") + 1)
-    return Session.objects.values_list("version", flat=True).get(pk=session_id)
+    version, slug = Session.objects.values_list("version", "slug").get(pk=session_id)
+    transaction.on_commit(lambda: cache.delete(state_key(slug)))
+    return version
+
+
+STATE_FIELDS = [f.attname for f in Session._meta.concrete_fields]
+
+
+def state_key(slug):
+    return f"session-state:{slug}"
+
+
+def cached_session(slug):
+    """The session as last committed, from the cache when it can be: no query on a hit.
+
+    A commit drops the cached copy (bump_version), and it expires after VERSION_TTL
+    seconds, which bounds how long a process without a shared cache can lag behind.
+    """
+    state = cache.get(state_key(slug))
+    if state is None:
+        state = Session.objects.filter(slug=slug).values(*STATE_FIELDS).first()
+        if state is None:
+            raise Http404("No such session.")
+        cache.set(state_key(slug), state, VERSION_TTL)
+    return Session(**state)
 
 
 def save_update(update, **changes):
@@ -698,9 +763,13 @@ def get_session(request, slug: str):
 @api.get("/sessions/{slug}/updates", response=ChangesOut, tags=["read"])
 def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
     """Every current update, or with `since` only what changed after that cursor."""
-    session = get_object_or_404(Session, slug=slug)
-    cursor, updates, deleted = changes_since(session, since)
-    return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
+    def draw(session):
+        cursor, updates, deleted = reader_changes(session, since)
+        changes = {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
+        payload = ChangesOut.model_validate(changes, context={"request": request}).model_dump(mode="json")
+        return api.create_response(request, payload, status=200)
+
+    return public_read(request, cached_session(slug), f"json-{since}", draw)
 
 
 @api.post("/sessions", response={201: SessionOut}, auth=TokenAuth(), tags=["write"])
@@ -806,8 +875,15 @@ def poll_seconds(session):
             Session.Status.ENDED: None}[session.status]
 
 
+def reader_changes(session, since=None):
+    """changes_since() for a reader: a cursor equal to the cached version needs no query."""
+    if since is not None and since == session.version:
+        return since, [], []
+    return changes_since(session, since)
+
+
 def live_context(session, since=None):
-    cursor, updates, deleted = changes_since(session, since)
+    cursor, updates, deleted = reader_changes(session, since)
     return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted,
             "poll_seconds": poll_seconds(session)}
 
@@ -815,26 +891,86 @@ def live_context(session, since=None):
 @app.route("/sessions/<slug:slug>/", name="session_page")
 @require_GET
 def session_page(request, slug):
-    context = live_context(get_object_or_404(Session, slug=slug))
-    context["order"] = reading_order(request)
-    if context["order"] == "newest":
-        context["updates"].reverse()
-    context["key_moments"] = [u for u in context["updates"] if u.pinned]
-    return render(request, "liveblog/session.html", context)
+    order = reading_order(request)
+
+    def draw(session):
+        context = live_context(session)
+        if order == "newest":
+            context["updates"].reverse()
+        context["key_moments"] = [u for u in context["updates"] if u.pinned]
+        return render(request, "liveblog/session.html", {**context, "order": order})
+
+    return public_read(request, cached_session(slug), f"page-{order}", draw)
 
 
 @app.route("/sessions/<slug:slug>/changes/", name="session_changes")
 @require_GET
 def session_changes(request, slug):
     """The htmx poll: what changed since ?since=N, drawn with the page's own partials."""
-    session = get_object_or_404(Session, slug=slug)
-    since = request.GET.get("since", "")
-    if not since.isascii() or not since.isdigit() or int(since) > MAX_VERSION:
+    since = parse_cursor(request.GET.get("since", ""))
+    if since is None:
         return HttpResponseBadRequest("since must be a non-negative integer cursor.", content_type="text/plain")
-    context = live_context(session, int(since))
-    # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
-    status = 286 if context["poll_seconds"] is None else 200
-    return render(request, "liveblog/_changes.html", context, status=status)
+    session = cached_session(slug)
+    if not request.htmx:  # a person who opened the poll URL wants the page
+        response = HttpResponseRedirect(session.get_absolute_url())
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    def draw(session):
+        context = live_context(session, since)
+        # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
+        status = 286 if context["poll_seconds"] is None else 200
+        return render(request, "liveblog/_changes.html", context, status=status)
+
+    response = public_read(request, session, f"htmx-{since}", draw)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def parse_cursor(value):
+    if value.isascii() and value.isdigit() and int(value) <= MAX_VERSION:
+        return int(value)
+    return None
+
+
+# --- HTTP caching ---------------------------------------------------------------------
+#
+# Public reads (the session page, the poll fragment, the JSON changes) are answered from
+# the cached session alone when they can be: the ETag names the session's version,
+# status and the response's variant, a matching If-None-Match gets a 304, and a body is
+# drawn once per version and variant, then served from the cache by every process.
+
+BODY_TTL = 3600
+
+
+def cache_control(status):
+    """What a shared cache may keep: seconds while live, longer once over."""
+    if status == Session.Status.LIVE:
+        fresh = max(1, POLL_SECONDS // 2)
+        return f"public, max-age=0, s-maxage={fresh}, stale-while-revalidate={POLL_SECONDS}"
+    if status == Session.Status.UPCOMING:
+        return f"public, max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}"
+    return "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400"
+
+
+def public_read(request, session, variant, draw):
+    """A 304, a stored body, or draw(session) once; with ETag and Cache-Control."""
+    status = session.status
+    etag = f'"{session.pk}.{session.version}.{status}.{variant}"'
+    if etag in [tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))]:
+        response = HttpResponseNotModified()
+    else:
+        key = f"body:{request.get_host()}:{etag}"
+        stored = cache.get(key)
+        if stored is None:
+            drawn = draw(session)
+            stored = (drawn.status_code, drawn["Content-Type"], drawn.content)
+            cache.set(key, stored, BODY_TTL)
+        code, content_type, content = stored
+        response = HttpResponse(content, status=code, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control(status)
+    return response
 
 
 if __name__ == "__main__":

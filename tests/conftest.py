@@ -22,6 +22,16 @@ from liveblog import ApiToken, Session, Update, save_update  # noqa: E402
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached session versions or bodies."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def poster(db):
     """A user allowed to post, who is not staff or superuser."""

@@ -50,10 +50,10 @@ def manage(env, *args):
 class LiveServer:
     """gunicorn serving liveblog on a database of its own; stop() and start() it at will."""
 
-    def __init__(self, tmp_path, poll_seconds=1, workers=2):
+    def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None):
         self.env = {**os.environ, "DATABASE_URL": server_database(tmp_path),
                     "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
-                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50}
+                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50, **(env or {})}
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -100,6 +100,11 @@ class LiveServer:
 
             with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+    def get(self, path, headers=None):
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
 
     def api(self, method, path, data=None):
         request = urllib.request.Request(
