@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 import zoneinfo
 from collections import defaultdict
 from datetime import datetime
@@ -131,7 +132,6 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 from django.utils.cache import patch_vary_headers  # noqa: E402
-from django.utils.http import parse_etags  # noqa: E402
 from django.utils.text import Truncator, slugify  # noqa: E402
 from django.views.decorators.http import require_GET  # noqa: E402
 from ninja import Body, Field, Query, Schema, Status  # noqa: E402
@@ -159,6 +159,17 @@ def validate_time_zone(name):
             params={"name": name},
             code="invalid_time_zone",
         )
+
+
+def schedule_status(override, starts, ends, now):
+    """The hand-set status if any, else where `now` falls against the start and end."""
+    if override:
+        return Session.Status(override)
+    if now < starts:
+        return Session.Status.UPCOMING
+    if now < ends:
+        return Session.Status.LIVE
+    return Session.Status.ENDED
 
 
 class SessionQuerySet(models.QuerySet):
@@ -219,14 +230,7 @@ class Session(models.Model):
 
     @property
     def status(self):
-        if self.status_override:
-            return self.Status(self.status_override)
-        now = timezone.now()
-        if now < self.starts_at:
-            return self.Status.UPCOMING
-        if now < self.ends_at:
-            return self.Status.LIVE
-        return self.Status.ENDED
+        return schedule_status(self.status_override, self.starts_at, self.ends_at, timezone.now())
 
     @property
     def tzinfo(self):
@@ -286,26 +290,27 @@ def bump_version(session_id):
     return version
 
 
-STATE_FIELDS = [f.attname for f in Session._meta.concrete_fields]
-
-
 def state_key(slug):
     return f"session-state:{slug}"
 
 
-def cached_session(slug):
-    """The session as last committed, from the cache when it can be: no query on a hit.
+def cached_state(slug):
+    """(id, version, hand-set status, start, end as timestamps) of a session: all a poll
+    needs, from the cache when it can be, so a poll with nothing new runs no query.
 
     A commit drops the cached copy (bump_version), and it expires after VERSION_TTL
     seconds, which bounds how long a process without a shared cache can lag behind.
     """
     state = cache.get(state_key(slug))
     if state is None:
-        state = Session.objects.filter(slug=slug).values(*STATE_FIELDS).first()
-        if state is None:
+        row = Session.objects.filter(slug=slug).values_list(
+            "id", "version", "status_override", "starts_at", "ends_at").first()
+        if row is None:
             raise Http404("No such session.")
+        pk, version, override, starts, ends = row
+        state = (pk, version, override, starts.timestamp(), ends.timestamp())
         cache.set(state_key(slug), state, VERSION_TTL)
-    return Session(**state)
+    return state
 
 
 def save_update(update, **changes):
@@ -769,7 +774,7 @@ def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le
         payload = ChangesOut.model_validate(changes, context={"request": request}).model_dump(mode="json")
         return api.create_response(request, payload, status=200)
 
-    return public_read(request, cached_session(slug), f"json-{since}", draw)
+    return public_read(request, slug, f"json-{since}-{request.get_host()}", draw)
 
 
 @api.post("/sessions", response={201: SessionOut}, auth=TokenAuth(), tags=["write"])
@@ -900,19 +905,23 @@ def session_page(request, slug):
         context["key_moments"] = [u for u in context["updates"] if u.pinned]
         return render(request, "liveblog/session.html", {**context, "order": order})
 
-    return public_read(request, cached_session(slug), f"page-{order}", draw)
+    return public_read(request, slug, f"page-{order}", draw)
 
 
-@app.route("/sessions/<slug:slug>/changes/", name="session_changes")
+@app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
 @require_GET
-def session_changes(request, slug):
-    """The htmx poll: what changed since ?since=N, drawn with the page's own partials."""
-    since = parse_cursor(request.GET.get("since", ""))
+def session_changes(request, slug, since):
+    """The htmx poll: what changed since cursor N, drawn with the page's own partials.
+
+    The cursor is in the path, not the query string, so every CDN keys its cache on it.
+    """
+    since = parse_cursor(since)
     if since is None:
-        return HttpResponseBadRequest("since must be a non-negative integer cursor.", content_type="text/plain")
-    session = cached_session(slug)
-    if not request.htmx:  # a person who opened the poll URL wants the page
-        response = HttpResponseRedirect(session.get_absolute_url())
+        return HttpResponseBadRequest("The cursor must be a non-negative integer.", content_type="text/plain")
+    # The hot path reads the header from META: request.headers (and so request.htmx)
+    # first builds a dict of every header.
+    if request.META.get("HTTP_HX_REQUEST") != "true":  # a person opened the poll URL
+        response = HttpResponseRedirect(reverse("session_page", args=[slug]))
         patch_vary_headers(response, ["HX-Request"])
         return response
 
@@ -922,7 +931,7 @@ def session_changes(request, slug):
         status = 286 if context["poll_seconds"] is None else 200
         return render(request, "liveblog/_changes.html", context, status=status)
 
-    response = public_read(request, session, f"htmx-{since}", draw)
+    response = public_read(request, slug, f"htmx-{since}", draw)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -941,6 +950,8 @@ def parse_cursor(value):
 # drawn once per version and variant, then served from the cache by every process.
 
 BODY_TTL = 3600
+BODY_MEMORY_SIZE = 500
+body_memory = {}
 
 
 def cache_control(status):
@@ -953,20 +964,37 @@ def cache_control(status):
     return "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400"
 
 
-def public_read(request, session, variant, draw):
-    """A 304, a stored body, or draw(session) once; with ETag and Cache-Control."""
-    status = session.status
-    etag = f'"{session.pk}.{session.version}.{status}.{variant}"'
-    if etag in [tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))]:
+def stored_body(etag, draw):
+    """The body for an ETag: from this process's memory, the shared cache, or drawn once.
+
+    A body never changes under its ETag (which names the version), so the in-process
+    copy needs no invalidation and spares the shared cache a round trip per poll.
+    """
+    if (stored := body_memory.get(etag)) is None:
+        if (stored := cache.get(f"body:{etag}")) is None:
+            drawn = draw()
+            stored = (drawn.status_code, drawn["Content-Type"], drawn.content)
+            cache.set(f"body:{etag}", stored, BODY_TTL)
+        body_memory[etag] = stored
+        if len(body_memory) > BODY_MEMORY_SIZE:
+            del body_memory[next(iter(body_memory))]  # the oldest
+    return stored
+
+
+def public_read(request, slug, variant, draw):
+    """A 304, a stored body, or draw(session) once; with ETag and Cache-Control.
+
+    Bodies with absolute URLs (the JSON) name the host in their variant.
+    """
+    pk, version, override, starts, ends = cached_state(slug)
+    status = schedule_status(override, starts, ends, time.time())
+    etag = f'"{pk}.{version}.{status}.{variant}"'
+    # Quoted ETags cannot match inside one another, so a substring test is exact here,
+    # and W/-weakened copies (GZipMiddleware) still match.
+    if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponseNotModified()
     else:
-        key = f"body:{request.get_host()}:{etag}"
-        stored = cache.get(key)
-        if stored is None:
-            drawn = draw(session)
-            stored = (drawn.status_code, drawn["Content-Type"], drawn.content)
-            cache.set(key, stored, BODY_TTL)
-        code, content_type, content = stored
+        code, content_type, content = stored_body(etag, lambda: draw(Session.objects.get(pk=pk)))
         response = HttpResponse(content, status=code, content_type=content_type)
     response["ETag"] = etag
     response["Cache-Control"] = cache_control(status)

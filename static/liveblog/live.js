@@ -6,6 +6,7 @@
   "use strict";
 
   const ORDER_KEY = "liveblog:order";
+  const STATUS_LABELS = { live: "Live", upcoming: "Upcoming", ended: "Ended" };
   const MAX_BACKOFF_SECONDS = 60;
   const list = document.getElementById("updates");
   if (!list || !window.htmx) return;
@@ -81,7 +82,7 @@
   function showStatus(elt) {
     const badge = document.querySelector(".session-header .status");
     badge.className = "status status-" + elt.dataset.status;
-    badge.textContent = elt.dataset.statusLabel;
+    badge.textContent = STATUS_LABELS[elt.dataset.status];
     if (elt.dataset.status === "ended") {
       notice.textContent = "This session has ended.";
       notice.dataset.state = "ended";
@@ -234,6 +235,7 @@
     if (isPolling()) schedule(0);
   });
 
+  htmx.config.timeout = 10000; // a hung poll counts as failed, and backs off
   document.documentElement.classList.add("live-js");
   document.querySelector("nav.order").hidden = true;
   orderButton.hidden = false;
