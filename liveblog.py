@@ -12,7 +12,9 @@ ALLOWED_HOSTS. See README.md.
 
 import hashlib
 import hmac
+import json
 import os
+import re
 import secrets
 import time
 import zoneinfo
@@ -84,6 +86,16 @@ class LiveblogDjango(Django):
 
     _wsgi_handler = None
 
+    def _prepare(self, is_prod=False):
+        if is_prod:
+            refuse_unsafe_production_settings(debug=self.settings.DEBUG and "DEBUG" in self._settings)
+        super()._prepare(is_prod)
+
+    def _pre_xsgi(self, is_prod=True):
+        super()._pre_xsgi(is_prod)
+        if is_prod:
+            refuse_unsafe_production_settings(debug=self.settings.DEBUG)
+
     def wsgi(self, environ, start_response, is_prod=True):
         if self._wsgi_handler is None:
             from django.core import wsgi
@@ -95,18 +107,51 @@ class LiveblogDjango(Django):
     __call__ = wsgi
 
 
+DEVELOPMENT_SECRET_KEY = "liveblog-insecure-development-key"
+
+
+def refuse_unsafe_production_settings(debug):
+    """Production (nanodjango serve, gunicorn) will not run on the development key."""
+    from django.conf import settings
+
+    if not debug and settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise SystemExit(
+            "liveblog refuses to serve in production with the development secret key.\n"
+            "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+
+
+# Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto), DJANGO_SECURE=1
+# turns on HSTS, the redirect to HTTPS and secure cookies.
+SECURE = env_flag("DJANGO_SECURE")
+https_settings = {
+    "SECURE_SSL_REDIRECT": SECURE,
+    "SECURE_HSTS_SECONDS": 31_536_000 if SECURE else 0,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": SECURE,
+    "SESSION_COOKIE_SECURE": SECURE,
+    "CSRF_COOKIE_SECURE": SECURE,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
+}
+
 # nanodjango run/serve decide DEBUG unless the environment says otherwise.
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
 
 app = LiveblogDjango(
-    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "liveblog-insecure-development-key"),
+    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
     ALLOWED_HOSTS=[
         h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()
     ],
     DATABASES={"default": database_from_env()},
     EXTRA_APPS=["ninja", "django_htmx"],
     MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware", *middleware,
-                                   "django_htmx.middleware.HtmxMiddleware"],
+                                   "django_htmx.middleware.HtmxMiddleware",
+                                   "liveblog.SecurityHeadersMiddleware",
+                                   "liveblog.DatabaseUnavailableMiddleware"],
+    SECURE_REFERRER_POLICY="same-origin",
+    SECURE_CONTENT_TYPE_NOSNIFF=True,
+    X_FRAME_OPTIONS="DENY",
+    **https_settings,
     CACHES={"default": cache_from_env()},
     TIME_ZONE="UTC",
     USE_TZ=True,
@@ -121,7 +166,7 @@ from django.contrib import admin, messages  # noqa: E402
 from django.contrib.auth import authenticate  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
-from django.db import models, transaction  # noqa: E402
+from django.db import InterfaceError, OperationalError, models, transaction  # noqa: E402
 from django.db.models import Count, F, Q  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.http import (  # noqa: E402
@@ -586,12 +631,36 @@ api.description = (
 )
 
 
+AUTH_FAILURE_LIMIT = 20  # failed token or password attempts per client address...
+AUTH_FAILURE_WINDOW = 300  # ...in this many seconds, before further attempts get a 429
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+def limit_failures(check):
+    """Refuse a client that failed too often of late, and count each failure."""
+    def authenticate(self, request, *credentials):
+        key = f"auth-failures:{request.META.get('REMOTE_ADDR', '')}"
+        if cache.get(key, 0) >= AUTH_FAILURE_LIMIT:
+            raise TooManyAttempts
+        user = check(self, request, *credentials)
+        if user is None:
+            cache.add(key, 0, AUTH_FAILURE_WINDOW)
+            cache.incr(key)
+        return user
+    return authenticate
+
+
 class TokenAuth(HttpBearer):
+    @limit_failures
     def authenticate(self, request, token):
         return ApiToken.user_for(token)
 
 
 class PasswordAuth(HttpBasicAuth):
+    @limit_failures
     def authenticate(self, request, username, password):
         return authenticate(request, username=username, password=password)
 
@@ -650,7 +719,12 @@ class ChangesOut(Schema):
     deleted: list[int]
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_text(value, name, max_length):
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError(f"{name} must not contain control characters")
     value = value.strip()
     if not value:
         raise ValueError(f"{name} must not be empty")
@@ -757,7 +831,8 @@ def live_update(update_id):
 @api.get("/sessions", response=list[SessionOut], tags=["read"])
 def list_sessions(request, status: Session.Status | None = None):
     sessions = Session.objects.all()
-    return sessions.with_status(status) if status else sessions
+    # Evaluated here, so a database error surfaces as itself, not inside serialisation.
+    return list(sessions.with_status(status) if status else sessions)
 
 
 @api.get("/sessions/{slug}", response=SessionOut, tags=["read"])
@@ -831,6 +906,20 @@ def create_token(request, data: TokenIn | None = Body(None)):
     user = poster(request)
     token, raw = ApiToken.issue(user, data.name if data else "API token")
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
+
+
+@api.exception_handler(TooManyAttempts)
+def too_many_attempts(request, exc):
+    response = api.create_response(
+        request, {"detail": "Too many failed sign-in attempts from this address; try again later."}, status=429)
+    response["Retry-After"] = str(AUTH_FAILURE_WINDOW)
+    return response
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def api_database_unavailable(request, exc):
+    return database_unavailable(request)
 
 
 @api.exception_handler(AuthenticationError)
@@ -999,6 +1088,67 @@ def public_read(request, slug, variant, draw):
     response["ETag"] = etag
     response["Cache-Control"] = cache_control(status)
     return response
+
+
+# --- HTTP: security headers and database failures ----------------------------------------
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",  # only the app's own files: no inline script, no eval
+    "style-src 'self' 'unsafe-inline'",  # the admin and the API docs set inline styles
+    "img-src 'self' https: data:",  # slide photos may live elsewhere
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy on every response (Django 5.2 has none built in)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+DATABASE_RETRY_SECONDS = 5
+
+
+def database_unavailable(request):
+    """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
+    message = "The live blog cannot reach its database just now; try again in a few seconds."
+    if request.path.startswith("/api/"):
+        response = HttpResponse(json.dumps({"detail": message}), status=503, content_type="application/json")
+    else:
+        response = HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a lost or failing database into a 503 instead of a 500 and a traceback.
+
+    Django closes the broken connection at the end of the request, so the next request
+    reconnects: the server recovers by itself when the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return database_unavailable(request)
+        return None
 
 
 if __name__ == "__main__":

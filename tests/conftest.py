@@ -11,6 +11,7 @@ liveblog.app._prepare()
 from django.conf import settings  # noqa: E402
 
 # `nanodjango serve` collects static files into a manifest; tests serve them unhashed.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 settings.STORAGES = {**settings.STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

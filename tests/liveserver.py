@@ -63,11 +63,11 @@ class LiveServer:
         self.token = subprocess.run([sys.executable, "-c", SETUP_SCRIPT], cwd=ROOT, env=self.env, check=True,
                                     capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
 
-    def start(self):
+    def start(self, preexec_fn=None):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--access-logfile", "-", "liveblog:app"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -107,8 +107,10 @@ def test_an_ended_session_still_answers_286_from_the_cache(client, db):
     assert client.get("/sessions/over/changes/0/", **HTMX).status_code == 286
 
 
-def test_the_wsgi_handler_is_built_once_per_process(db, monkeypatch):
+def test_the_wsgi_handler_is_built_once_per_process(db, monkeypatch, settings):
     from django.core import wsgi
+
+    settings.SECRET_KEY = "a-production-key-" + "x" * 40
 
     built = []
     real = wsgi.get_wsgi_application
