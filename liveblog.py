@@ -181,8 +181,9 @@ from django.utils.text import Truncator, slugify  # noqa: E402
 from django.views.decorators.http import require_GET  # noqa: E402
 from ninja import Body, Field, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
+from ninja.parser import Parser  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
-from pydantic import field_validator, model_validator  # noqa: E402
+from pydantic import StrictBool, field_validator, model_validator  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
 
@@ -623,7 +624,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # --- API ------------------------------------------------------------------------------
 
+class ObjectBodyParser(Parser):
+    """Every body this API takes is a JSON object; Ninja would read a list or a number
+    as an empty object and fill in the defaults."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")  # Ninja answers 400
+        return data
+
+
 api = app.api
+api.parser = ObjectBodyParser()
 api.title = "liveblog API"
 api.description = (
     "Read sessions and follow their updates with the change cursor; write with "
@@ -631,7 +644,7 @@ api.description = (
 )
 
 
-AUTH_FAILURE_LIMIT = 20  # failed token or password attempts per client address...
+AUTH_FAILURE_LIMIT = int(os.environ.get("LIVEBLOG_AUTH_FAILURES", "20"))  # failed attempts per address...
 AUTH_FAILURE_WINDOW = 300  # ...in this many seconds, before further attempts get a 429
 
 
@@ -671,6 +684,18 @@ def poster(request):
         raise HttpError(403, "This account may not post: give it the "
                         "'Can post and manage live blog sessions' permission.")
     return request.auth
+
+
+class ErrorOut(Schema):
+    detail: str | list[dict]
+
+
+def errors(*codes):
+    return {code: ErrorOut for code in codes}
+
+
+READ_ERRORS = errors(404, 422, 503)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 422, 429, 503)
 
 
 class SessionOut(Schema):
@@ -742,7 +767,7 @@ def check_time_zone(name):
 
 
 class SessionIn(Schema):
-    title: str
+    title: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(None, pattern=r"^[-a-zA-Z0-9_]{1,100}$")
     speakers: str = Field("", max_length=200)
     room: str = Field("", max_length=100)
@@ -754,6 +779,13 @@ class SessionIn(Schema):
 
     _title = field_validator("title")(lambda v: clean_text(v, "title", 200))
     _time_zone = field_validator("time_zone")(check_time_zone)
+
+    @field_validator("starts_at", "ends_at", mode="before")
+    @classmethod
+    def iso_text(cls, value):
+        if not isinstance(value, str):  # pydantic would read a number as seconds since 1970
+            raise ValueError("give the time as ISO 8601 text, such as 2025-09-08T09:00:00")
+        return value
 
     @model_validator(mode="after")
     def times_in_order(self):
@@ -783,15 +815,15 @@ class SessionPatch(Schema):
 
 
 class UpdateIn(Schema):
-    body: str = Field(description="Markdown")
-    pinned: bool = False
+    body: str = Field(description="Markdown", min_length=1, max_length=MAX_BODY_LENGTH)
+    pinned: StrictBool = False
 
     _body = field_validator("body")(lambda v: clean_text(v, "body", MAX_BODY_LENGTH))
 
 
 class UpdatePatch(Schema):
     body: str | None = None
-    pinned: bool | None = None
+    pinned: StrictBool | None = None
 
     @field_validator("body")
     @classmethod
@@ -828,19 +860,19 @@ def live_update(update_id):
     return get_object_or_404(Update.objects.select_related("session"), pk=update_id, deleted_at__isnull=True)
 
 
-@api.get("/sessions", response=list[SessionOut], tags=["read"])
+@api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
 def list_sessions(request, status: Session.Status | None = None):
     sessions = Session.objects.all()
     # Evaluated here, so a database error surfaces as itself, not inside serialisation.
     return list(sessions.with_status(status) if status else sessions)
 
 
-@api.get("/sessions/{slug}", response=SessionOut, tags=["read"])
+@api.get("/sessions/{slug}", response={200: SessionOut, **READ_ERRORS}, tags=["read"])
 def get_session(request, slug: str):
     return get_object_or_404(Session, slug=slug)
 
 
-@api.get("/sessions/{slug}/updates", response=ChangesOut, tags=["read"])
+@api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
 def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
     """Every current update, or with `since` only what changed after that cursor."""
     def draw(session):
@@ -852,7 +884,7 @@ def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le
     return public_read(request, slug, f"json-{since}-{request.get_host()}", draw)
 
 
-@api.post("/sessions", response={201: SessionOut}, auth=TokenAuth(), tags=["write"])
+@api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     poster(request)
     if data.slug and Session.objects.filter(slug=data.slug).exists():
@@ -865,7 +897,7 @@ def create_session(request, data: SessionIn):
     return Status(201, session)
 
 
-@api.patch("/sessions/{slug}", response=SessionOut, auth=TokenAuth(), tags=["write"])
+@api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: str, data: SessionPatch):
     """Change a session's details, or go live and end it by hand (`status`)."""
     poster(request)
@@ -879,7 +911,8 @@ def change_session(request, slug: str, data: SessionPatch):
     return save_session(session)
 
 
-@api.post("/sessions/{slug}/updates", response={201: UpdateOut}, auth=TokenAuth(), tags=["write"])
+@api.post("/sessions/{slug}/updates", response={201: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(),
+          tags=["write"])
 def post_update(request, slug: str, data: UpdateIn):
     author = poster(request)
     session = get_object_or_404(Session, slug=slug)
@@ -887,22 +920,23 @@ def post_update(request, slug: str, data: UpdateIn):
     return Status(201, update)
 
 
-@api.patch("/updates/{update_id}", response=UpdateOut, auth=TokenAuth(), tags=["write"])
+@api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_update(request, update_id: int, data: UpdatePatch):
     poster(request)
     update = live_update(update_id)
     return save_update(update, **data.dict(exclude_none=True))
 
 
-@api.delete("/updates/{update_id}", response={204: None}, auth=TokenAuth(), tags=["write"])
+@api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def remove_update(request, update_id: int):
     poster(request)
     delete_update(live_update(update_id))
     return Status(204, None)
 
 
-@api.post("/tokens", response={201: TokenOut}, auth=PasswordAuth(), tags=["tokens"])
+@api.post("/tokens", response={201: TokenOut, **WRITE_ERRORS}, auth=PasswordAuth(), tags=["tokens"])
 def create_token(request, data: TokenIn | None = Body(None)):
+    """A new token for the user of these credentials; the body, {"name": ...}, may be left out."""
     user = poster(request)
     token, raw = ApiToken.issue(user, data.name if data else "API token")
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User, Permission
 from liveblog import ApiToken
 user = User.objects.create_user("author", password="pw", first_name="Ada", last_name="Author")
 user.user_permissions.add(Permission.objects.get(codename="post_updates"))
+User.objects.create_superuser("admin", password="pw")
 print(ApiToken.issue(user, "tests")[1])
 """
 

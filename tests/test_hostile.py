@@ -41,7 +41,9 @@ CASES = [
     # wrong content types and broken bodies
     ("post", "/api/sessions/keynote/updates", "{broken json", JSON, "auth", 400),
     ("post", "/api/sessions/keynote/updates", "body=hello", "text/plain", "auth", 400),
-    ("post", "/api/sessions/keynote/updates", "[1, 2]", JSON, "auth", 422),
+    ("post", "/api/sessions/keynote/updates", "[1, 2]", JSON, "auth", 400),
+    ("patch", "/api/sessions/keynote", "[null, null]", JSON, "auth", 400),
+    ("post", "/api/tokens", '"a string"', JSON, "basic", 400),
     ("post", "/api/sessions/keynote/updates", '{"body": 12}', JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", '{"body": null}', JSON, "auth", 422),
     ("patch", "/api/updates/{id}", '{"pinned": "maybe"}', JSON, "auth", 422),
@@ -90,6 +92,8 @@ def test_hostile_request_gets_a_4xx_and_changes_nothing(db, session, token, read
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     elif headers == "reader-token":
         headers = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(reader, 'r')[1]}"}
+    elif headers == "basic":
+        headers = basic("author")
     elif headers == "reader-basic":
         headers = basic("reader")
     elif headers == "admin-no-csrf":
