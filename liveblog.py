@@ -19,7 +19,8 @@ import secrets
 import time
 import zoneinfo
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -85,11 +86,21 @@ class LiveblogDjango(Django):
     """
 
     _wsgi_handler = None
+    _production = False
 
     def _prepare(self, is_prod=False):
         if is_prod:
             refuse_unsafe_production_settings(debug=self.settings.DEBUG and "DEBUG" in self._settings)
+        self._production = is_prod
         super()._prepare(is_prod)
+
+    def _prestart(self, *args, **kwargs):
+        """After migrating: the demo conference on a first `nanodjango run`, or when asked."""
+        host_and_port = super()._prestart(*args, **kwargs)
+        asked = os.environ.get("LIVEBLOG_DEMO", "")
+        if env_flag("LIVEBLOG_DEMO") or (not self._production and asked == "" and not Session.objects.exists()):
+            print(f"Loaded the demo conference: {load_demo()} new sessions (LIVEBLOG_DEMO=0 to skip).")
+        return host_and_port
 
     def _pre_xsgi(self, is_prod=True):
         super()._pre_xsgi(is_prod)
@@ -172,10 +183,13 @@ from django.core.cache import cache  # noqa: E402
 from django.http import (  # noqa: E402
     Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified, HttpResponseRedirect,
 )
+from django.contrib.syndication.views import Feed  # noqa: E402
 from django.shortcuts import get_object_or_404, render  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
+from django.utils.feedgenerator import Atom1Feed  # noqa: E402
+from django.utils.html import format_html, strip_tags  # noqa: E402
 from django.utils.cache import patch_vary_headers  # noqa: E402
 from django.utils.text import Truncator, slugify  # noqa: E402
 from django.views.decorators.http import require_GET  # noqa: E402
@@ -484,6 +498,43 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener",
     )
+
+
+# --- Demo data ------------------------------------------------------------------------
+
+DEMO_FILE = BASE_DIR / "seed" / "demo-conference.json"
+
+
+def load_demo(now=None):
+    """Load the demo conference, moved in time so that one session is live `now`.
+
+    Sessions are keyed by slug: one that exists already is left as it is, so loading
+    twice adds nothing. Updates whose time is still to come are not posted.
+    """
+    demo = json.loads(DEMO_FILE.read_text())
+    zone = zoneinfo.ZoneInfo(demo["time_zone"])
+
+    def as_planned(item):  # in UTC, so that shifting it moves real time, not wall-clock time
+        planned = datetime.fromisoformat(f"{item['date']}T{item['start']}").replace(tzinfo=zone)
+        return planned.astimezone(dt_timezone.utc)
+
+    now = now or timezone.now()
+    live = next(item for item in demo["sessions"] if item["slug"] == demo["live_session"])
+    shift = now.replace(second=0, microsecond=0) - timedelta(minutes=demo["live_for_minutes"]) - as_planned(live)
+    created = 0
+    for item in demo["sessions"]:
+        starts = as_planned(item) + shift
+        session, new = Session.objects.get_or_create(slug=item["slug"], defaults={
+            "title": item["title"], "speakers": item["speakers"], "room": item["room"],
+            "description": item["description"], "starts_at": starts,
+            "ends_at": starts + timedelta(minutes=item["minutes"]), "time_zone": demo["time_zone"]})
+        if not new:
+            continue
+        created += 1
+        for minutes, body, pinned in item["updates"]:
+            if (posted_at := starts + timedelta(minutes=minutes)) <= now:
+                save_update(Update(session=session, created_at=posted_at), body=body, pinned=pinned)
+    return created
 
 
 # --- Admin ----------------------------------------------------------------------------
@@ -1057,6 +1108,108 @@ def session_changes(request, slug, since):
     response = public_read(request, slug, f"htmx-{since}", draw)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+class UpdatesFeed(Feed):
+    """An Atom feed of current updates; an edit republishes an update with its new time."""
+
+    feed_type = Atom1Feed
+
+    def item_title(self, update):
+        return Truncator(strip_tags(update.html)).words(12) or "(image)"
+
+    def item_description(self, update):
+        return update.html
+
+    def item_link(self, update):
+        return update.get_absolute_url()
+
+    def item_pubdate(self, update):
+        return update.created_at
+
+    def item_updateddate(self, update):
+        return update.edited_at or update.created_at
+
+    def item_author_name(self, update):
+        return (update.author.get_full_name() or update.author.get_username()) if update.author else None
+
+
+class SessionFeed(UpdatesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Session, slug=slug)
+
+    def title(self, session):
+        return session.title
+
+    def subtitle(self, session):
+        return " · ".join(filter(None, [session.speakers, session.room]))
+
+    def link(self, session):
+        return session.get_absolute_url()
+
+    def items(self, session):
+        return with_session(session.updates.filter(deleted_at__isnull=True).select_related("author")
+                            .order_by("-created_at")[:FEED_LENGTH], session)
+
+
+class ConferenceFeed(UpdatesFeed):
+    title = "liveblog: every session"
+    subtitle = "The latest updates from every session."
+
+    def link(self):
+        return reverse("schedule")
+
+    def item_title(self, update):
+        return f"{update.session.title}: {super().item_title(update)}"
+
+    def items(self):
+        return (Update.objects.filter(deleted_at__isnull=True).select_related("session", "author")
+                .order_by("-created_at")[:FEED_LENGTH])
+
+
+FEED_LENGTH = 100
+app.route("/feed.xml", name="conference_feed")(ConferenceFeed())
+app.route("/sessions/<slug:slug>/feed.xml", name="session_feed")(SessionFeed())
+
+
+def images_as_links(markdown_text):
+    return re.sub(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)", lambda m: f"[Image: {m[1] or 'slide'}]({m[2]})", markdown_text)
+
+
+def markdown_notes(sessions, heading_level):
+    """Sessions as Markdown notes, each update under its local time, images as links."""
+    notes = []
+    for session in sessions:
+        updates = with_session(session.updates.filter(deleted_at__isnull=True).order_by("created_at", "id"), session)
+        for update in updates:
+            update.markdown = images_as_links(update.body)
+        notes.append(render_to_string("liveblog/_session.md", {
+            "session": session, "updates": updates, "h": "#" * heading_level, "hh": "#" * (heading_level + 1),
+        }).strip() + "\n")
+    return "\n".join(notes)
+
+
+def markdown_response(text):
+    return HttpResponse(text, content_type="text/markdown; charset=utf-8")
+
+
+@app.route("/sessions/<slug:slug>.md", name="session_markdown")
+@require_GET
+def session_markdown(request, slug):
+    return markdown_response(markdown_notes([get_object_or_404(Session, slug=slug)], heading_level=1))
+
+
+@app.route("/conference.md", name="conference_markdown")
+@require_GET
+def conference_markdown(request):
+    """Every session's notes, day by day in each session's own time zone."""
+    days = defaultdict(list)
+    for session in Session.objects.order_by("starts_at"):
+        days[timezone.localtime(session.starts_at, session.tzinfo).date()].append(session)
+    text = "# Conference notes\n" + "".join(
+        f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
+        for day, sessions in sorted(days.items()))
+    return markdown_response(text)
 
 
 def parse_cursor(value):

@@ -61,7 +61,7 @@ def test_pages_load_no_asset_from_another_host(client, session):
     post(session, "![slide](https://example.com/slide.png)")  # content may link out; the app's assets may not
     for url in ["/", "/sessions/keynote/"]:
         page = client.get(url).content.decode()
-        assets = re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', page)
+        assets = re.findall(r'<(?:link rel="stylesheet"|script)[^>]+(?:href|src)="([^"]+)"', page)
         assert assets and all(a.startswith("/static/") for a in assets)
 
 
