@@ -1035,13 +1035,33 @@ def schedule_sections(sessions):
     ]
 
 
-@app.route("/", name="schedule")
+@app.route("/", name="schedule", distill_file="index.html")
 @require_GET
 def schedule(request):
-    sessions = Session.objects.annotate(
+    sessions = baked_sessions().annotate(
         update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
     )
-    return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions)})
+    return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions), "baked": BAKE})
+
+
+# --- The baked archive ----------------------------------------------------------------
+#
+#   LIVEBLOG_BAKE=ended nanodjango manage liveblog.py distill generate \
+#       --output-directory site --collectstatic --force
+#
+# writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
+# them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
+
+BAKE = os.environ.get("LIVEBLOG_BAKE", "")
+
+
+def baked_sessions():
+    sessions = Session.objects.all()
+    return sessions.with_status(Session.Status.ENDED) if BAKE == "ended" else sessions
+
+
+def baked_slugs():
+    return [{"slug": slug} for slug in baked_sessions().values_list("slug", flat=True)]
 
 
 def reading_order(request):
@@ -1050,6 +1070,8 @@ def reading_order(request):
 
 def poll_seconds(session):
     """How often an open page asks for changes: slowly until live, never once ended."""
+    if BAKE:
+        return None  # a baked page is plain files: there is no server to ask
     return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: POLL_SECONDS * 6,
             Session.Status.ENDED: None}[session.status]
 
@@ -1067,7 +1089,7 @@ def live_context(session, since=None):
             "poll_seconds": poll_seconds(session)}
 
 
-@app.route("/sessions/<slug:slug>/", name="session_page")
+@app.route("/sessions/<slug:slug>/", name="session_page", distill_func=lambda: baked_slugs())
 @require_GET
 def session_page(request, slug):
     order = reading_order(request)
@@ -1077,7 +1099,7 @@ def session_page(request, slug):
         if order == "newest":
             context["updates"].reverse()
         context["key_moments"] = [u for u in context["updates"] if u.pinned]
-        return render(request, "liveblog/session.html", {**context, "order": order})
+        return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE})
 
     return public_read(request, slug, f"page-{order}", draw)
 
@@ -1168,8 +1190,9 @@ class ConferenceFeed(UpdatesFeed):
 
 
 FEED_LENGTH = 100
-app.route("/feed.xml", name="conference_feed")(ConferenceFeed())
-app.route("/sessions/<slug:slug>/feed.xml", name="session_feed")(SessionFeed())
+app.route("/feed.xml", name="conference_feed", distill=True)(ConferenceFeed())
+app.route("/sessions/<slug:slug>/feed.xml", name="session_feed",
+          distill_func=lambda: baked_slugs())(SessionFeed())
 
 
 def images_as_links(markdown_text):
@@ -1193,13 +1216,13 @@ def markdown_response(text):
     return HttpResponse(text, content_type="text/markdown; charset=utf-8")
 
 
-@app.route("/sessions/<slug:slug>.md", name="session_markdown")
+@app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=lambda: baked_slugs())
 @require_GET
 def session_markdown(request, slug):
     return markdown_response(markdown_notes([get_object_or_404(Session, slug=slug)], heading_level=1))
 
 
-@app.route("/conference.md", name="conference_markdown")
+@app.route("/conference.md", name="conference_markdown", distill=True)
 @require_GET
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""

@@ -1,0 +1,80 @@
+"""The baked archive: plain files that any static host serves, every link resolving, no polling."""
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from liveserver import ROOT, free_port, manage
+
+pytestmark = pytest.mark.server
+
+
+def bake(tmp_path, which):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}", "LIVEBLOG_DEMO": "0"}
+    manage(env, "migrate", "--noinput")
+    subprocess.run([sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
+                   cwd=ROOT, env=env, check=True, timeout=120)
+    out = tmp_path / "site"
+    manage({**env, "LIVEBLOG_BAKE": which}, "distill", "generate", "--output-directory", str(out),
+           "--collectstatic", "--force", "--quiet")
+    return out
+
+
+def crawl(out):
+    """Serve the folder with python -m http.server and follow every rooted link from /."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        seen, queue, pages = set(), ["/"], {}
+        while queue:
+            path = queue.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            with urllib.request.urlopen(base + path, timeout=5) as response:  # raises on a 404
+                body = response.read()
+            if path.endswith("/") or path.endswith(".html"):
+                html = body.decode()
+                pages[path] = html
+                for link in re.findall(r'(?:href|src)="(/[^"#?]*)', html):
+                    if not link.startswith("//"):
+                        queue.append(link)
+        return seen, pages
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):
+    out = bake(tmp_path, "ended")
+    seen, pages = crawl(out)
+    sessions = {p for p in pages if p.startswith("/sessions/")}
+    assert len(sessions) == 10  # the demo's ended sessions, and only them
+    assert "/sessions/high-performance-django-at-ten/" not in seen  # live: not baked, not linked
+    assert {"/feed.xml", "/conference.md", "/sessions/keynote-htmx-and-lateral-thinking.md",
+            "/sessions/keynote-htmx-and-lateral-thinking/feed.xml"} <= seen
+    assert any(p.startswith("/static/liveblog/") and p.endswith(".css") for p in seen)
+    for html in pages.values():
+        assert "hx-get=" not in html and "/api/" not in html  # nothing asks a server
+
+
+def test_bake_all_includes_live_sessions_without_polling(tmp_path):
+    out = bake(tmp_path, "all")
+    page = (out / "sessions" / "high-performance-django-at-ten" / "index.html").read_text()
+    assert "Query counts" in page or "database queries" in page
+    assert "hx-get=" not in page and "data-poll-seconds" not in page
+    assert len(list((out / "sessions").glob("*.md"))) == 13
