@@ -1017,6 +1017,26 @@ def unauthorized(request, exc):
     return response
 
 
+# --- The baked archive ----------------------------------------------------------------
+#
+#   LIVEBLOG_BAKE=ended nanodjango manage liveblog.py distill generate \
+#       --output-directory site --collectstatic --force
+#
+# writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
+# them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
+
+BAKE = os.environ.get("LIVEBLOG_BAKE", "")
+
+
+def baked_sessions():
+    sessions = Session.objects.all()
+    return sessions.with_status(Session.Status.ENDED) if BAKE == "ended" else sessions
+
+
+def baked_slugs():
+    return [{"slug": slug} for slug in baked_sessions().values_list("slug", flat=True)]
+
+
 # --- Pages and fragments --------------------------------------------------------------
 
 
@@ -1042,26 +1062,6 @@ def schedule(request):
         update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
     )
     return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions), "baked": BAKE})
-
-
-# --- The baked archive ----------------------------------------------------------------
-#
-#   LIVEBLOG_BAKE=ended nanodjango manage liveblog.py distill generate \
-#       --output-directory site --collectstatic --force
-#
-# writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
-# them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
-
-BAKE = os.environ.get("LIVEBLOG_BAKE", "")
-
-
-def baked_sessions():
-    sessions = Session.objects.all()
-    return sessions.with_status(Session.Status.ENDED) if BAKE == "ended" else sessions
-
-
-def baked_slugs():
-    return [{"slug": slug} for slug in baked_sessions().values_list("slug", flat=True)]
 
 
 def reading_order(request):
@@ -1130,6 +1130,15 @@ def session_changes(request, slug, since):
     response = public_read(request, slug, f"htmx-{since}", draw)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def parse_cursor(value):
+    if value.isascii() and value.isdigit() and int(value) <= MAX_VERSION:
+        return int(value)
+    return None
+
+
+# --- Feeds and Markdown notes ---------------------------------------------------------
 
 
 class UpdatesFeed(Feed):
@@ -1233,12 +1242,6 @@ def conference_markdown(request):
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
         for day, sessions in sorted(days.items()))
     return markdown_response(text)
-
-
-def parse_cursor(value):
-    if value.isascii() and value.isdigit() and int(value) <= MAX_VERSION:
-        return int(value)
-    return None
 
 
 # --- HTTP caching ---------------------------------------------------------------------
