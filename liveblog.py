@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import dj_database_url
 import markdown
@@ -197,7 +197,7 @@ from ninja import Body, Field, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
-from pydantic import StrictBool, field_validator, model_validator  # noqa: E402
+from pydantic import StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
 
@@ -798,6 +798,12 @@ class ChangesOut(Schema):
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def no_control_characters(value):
+    if value is not None and CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def clean_text(value, name, max_length):
     if CONTROL_CHARACTERS.search(value):
         raise ValueError(f"{name} must not contain control characters")
@@ -817,6 +823,18 @@ def check_time_zone(name):
     return name
 
 
+def in_utc(moment, zone):
+    """A time as UTC; one without an offset is local time in `zone`."""
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zone)
+    if abs(moment.utcoffset()) > timedelta(hours=14):  # no place on Earth is further off
+        raise ValueError("a UTC offset must be within ±14:00")
+    try:
+        return moment.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+
+
 class SessionIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(None, pattern=r"^[-a-zA-Z0-9_]{1,100}$")
@@ -829,6 +847,7 @@ class SessionIn(Schema):
     status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
 
     _title = field_validator("title")(lambda v: clean_text(v, "title", 200))
+    _text = field_validator("speakers", "room", "description")(no_control_characters)
     _time_zone = field_validator("time_zone")(check_time_zone)
 
     @field_validator("starts_at", "ends_at", mode="before")
@@ -841,11 +860,7 @@ class SessionIn(Schema):
     @model_validator(mode="after")
     def times_in_order(self):
         # A time without an offset means local time where the session happens.
-        zone = zoneinfo.ZoneInfo(self.time_zone)
-        if timezone.is_naive(self.starts_at):
-            self.starts_at = self.starts_at.replace(tzinfo=zone)
-        if timezone.is_naive(self.ends_at):
-            self.ends_at = self.ends_at.replace(tzinfo=zone)
+        self.starts_at, self.ends_at = (in_utc(t, zoneinfo.ZoneInfo(self.time_zone)) for t in (self.starts_at, self.ends_at))
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
@@ -858,6 +873,8 @@ class SessionPatch(Schema):
     description: str | None = Field(None, max_length=5000)
     status: Session.Status | Literal["auto"] | None = Field(
         None, description="live, ended or upcoming to set it by hand; auto to follow the times.")
+
+    _text = field_validator("speakers", "room", "description")(no_control_characters)
 
     @field_validator("title")
     @classmethod
@@ -891,11 +908,19 @@ class UpdatePatch(Schema):
 class TokenIn(Schema):
     name: str = Field("API token", min_length=1, max_length=100)
 
+    _name = field_validator("name")(no_control_characters)
+
 
 class TokenOut(Schema):
     token: str
     name: str
     prefix: str
+
+
+# Path parameters checked before any query: PostgreSQL refuses a NUL in text and an id
+# beyond 64 bits with an error of its own.
+SlugText = Annotated[str, StringConstraints(pattern=r"^[-a-zA-Z0-9_]{1,100}$")]
+UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
 def unique_slug(title):
@@ -919,12 +944,12 @@ def list_sessions(request, status: Session.Status | None = None):
 
 
 @api.get("/sessions/{slug}", response={200: SessionOut, **READ_ERRORS}, tags=["read"])
-def get_session(request, slug: str):
+def get_session(request, slug: SlugText):
     return get_object_or_404(Session, slug=slug)
 
 
 @api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
-def session_updates(request, slug: str, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
+def session_updates(request, slug: SlugText, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
     """Every current update, or with `since` only what changed after that cursor."""
     def draw(session):
         cursor, updates, deleted = reader_changes(session, since)
@@ -949,7 +974,7 @@ def create_session(request, data: SessionIn):
 
 
 @api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
-def change_session(request, slug: str, data: SessionPatch):
+def change_session(request, slug: SlugText, data: SessionPatch):
     """Change a session's details, or go live and end it by hand (`status`)."""
     poster(request)
     session = get_object_or_404(Session, slug=slug)
@@ -964,7 +989,7 @@ def change_session(request, slug: str, data: SessionPatch):
 
 @api.post("/sessions/{slug}/updates", response={201: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(),
           tags=["write"])
-def post_update(request, slug: str, data: UpdateIn):
+def post_update(request, slug: SlugText, data: UpdateIn):
     author = poster(request)
     session = get_object_or_404(Session, slug=slug)
     update = save_update(Update(session=session, author=author), body=data.body, pinned=data.pinned)
@@ -972,14 +997,14 @@ def post_update(request, slug: str, data: UpdateIn):
 
 
 @api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
-def change_update(request, update_id: int, data: UpdatePatch):
+def change_update(request, update_id: UpdateId, data: UpdatePatch):
     poster(request)
     update = live_update(update_id)
     return save_update(update, **data.dict(exclude_none=True))
 
 
 @api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
-def remove_update(request, update_id: int):
+def remove_update(request, update_id: UpdateId):
     poster(request)
     delete_update(live_update(update_id))
     return Status(204, None)
