@@ -703,10 +703,24 @@ class TooManyAttempts(Exception):
     pass
 
 
+# Behind N proxies that each append to X-Forwarded-For (nginx, a CDN), the client is the
+# Nth address from the right; anything to its left was sent by the client and is not
+# trusted. Without it every reader would share the proxy's address.
+TRUSTED_PROXIES = int(os.environ.get("LIVEBLOG_TRUSTED_PROXIES", "0"))
+
+
+def client_address(request):
+    if TRUSTED_PROXIES:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= TRUSTED_PROXIES:
+            return forwarded[-TRUSTED_PROXIES]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def limit_failures(check):
     """Refuse a client that failed too often of late, and count each failure."""
     def authenticate(self, request, *credentials):
-        key = f"auth-failures:{request.META.get('REMOTE_ADDR', '')}"
+        key = f"auth-failures:{client_address(request)}"
         if cache.get(key, 0) >= AUTH_FAILURE_LIMIT:
             raise TooManyAttempts
         user = check(self, request, *credentials)
