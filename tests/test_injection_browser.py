@@ -132,6 +132,7 @@ def test_no_payload_runs_in_the_admin(server, browser, path):
     assert_nothing_ran(page, dialogs)
     first_change_link = page.locator("#result_list tbody th a").first
     first_change_link.click()
+    page.wait_for_url("**/change/**")
     assert_nothing_ran(page, dialogs)
     page.close()
 

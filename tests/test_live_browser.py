@@ -171,7 +171,7 @@ def test_without_javascript_every_update_shows_and_the_order_parameter_works(ser
     page.goto(server.url + "/sessions/nojs/")
     assert texts(page) == ["three", "two", "one"]
     page.get_by_role("link", name="Oldest first").click()
-    assert page.url.endswith("?order=oldest")
+    page.wait_for_url("**/sessions/nojs/?order=oldest")  # and for the new page to load
     assert texts(page) == ["one", "two", "three"]
     context.close()
 
