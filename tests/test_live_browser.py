@@ -185,7 +185,7 @@ def test_a_503_shows_reconnecting_and_waits_as_long_as_retry_after_says(server, 
     page.get_by_text("Reconnecting").wait_for(timeout=(POLL + 5) * 1000)
     page.wait_for_timeout(7000)
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-    assert len(times) >= 2 and all(2900 <= gap <= 4000 for gap in gaps), gaps
+    assert len(times) >= 2 and all(2900 <= gap <= 4600 for gap in gaps), gaps  # 3 s, not a doubling backoff
     page.unroute("**/changes/**")
     server.post("busy", "back again")
     page.locator("#updates").get_by_text("back again").wait_for(timeout=8000)
