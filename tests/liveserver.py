@@ -30,6 +30,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def http(method, url, data=None, token=None, timeout=30):
+    """One request: (status, headers, body), error statuses included rather than raised."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    body = json.dumps(data).encode() if data is not None else None
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers, method=method), timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
 def server_database(tmp_path):
     """A new database like the suite's: a SQLite file, or a fresh PostgreSQL database."""
     suite_url = os.environ.get("DATABASE_URL", "")

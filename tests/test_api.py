@@ -1,7 +1,7 @@
 """The JSON API under /api/: its contract, its writes and its error statuses."""
 import pytest
 
-from conftest import basic, make_session, post
+from conftest import make_session, post
 from liveblog import Session, Update, delete_update
 
 JSON = "application/json"

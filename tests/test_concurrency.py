@@ -5,13 +5,11 @@ import random
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import psycopg
 import pytest
 
-from liveserver import LiveServer
+from liveserver import LiveServer, http
 
 pytestmark = pytest.mark.server
 
@@ -19,16 +17,8 @@ WRITERS, OPERATIONS, POLLERS = 4, 60, 12
 
 
 def call(method, url, token=None, data=None):
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(url, json.dumps(data).encode() if data is not None else None, headers,
-                                     method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
-            return response.status, json.loads(body) if body else None, body
-    except urllib.error.HTTPError as error:
-        body = error.read()
-        return error.code, None, body
+    status, _, body = http(method, url, data, token)
+    return status, json.loads(body) if status < 300 and body else None, body
 
 
 def writer(number, base, token, results):

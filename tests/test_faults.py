@@ -6,8 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -17,7 +15,7 @@ from django.db import OperationalError, connection
 from conftest import post
 from faultproxy import FaultProxy
 from liveblog import Session, Update
-from liveserver import LiveServer
+from liveserver import LiveServer, http
 
 JSON = "application/json"
 POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -53,16 +51,6 @@ def test_a_write_that_fails_midway_leaves_no_half_change(client, session, auth):
     assert list(Update.objects.values_list("body", flat=True)) == ["before"]
 
 
-def request(method, url, data=None, token=None):
-    headers = {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
-    body = json.dumps(data).encode() if data is not None else None
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, body, headers, method=method), timeout=20) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 def until(condition, seconds=20):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -82,19 +70,19 @@ def test_postgres_going_away_gives_503_and_coming_back_needs_no_restart(tmp_path
     try:
         server.new_session("fault")
         server.post("fault", "before the outage")
-        assert request("GET", server.url + "/sessions/fault/")[0] == 200
+        assert http("GET", server.url + "/sessions/fault/")[0] == 200
 
         proxy.down()
-        status, headers, body = request("GET", server.url + "/sessions/fault/?order=oldest")
+        status, headers, body = http("GET", server.url + "/sessions/fault/?order=oldest")
         assert status == 503 and headers["Retry-After"] and b"Traceback" not in body
-        status, headers, body = request("POST", server.url + "/api/sessions/fault/updates", {"body": "x"}, server.token)
+        status, headers, body = http("POST", server.url + "/api/sessions/fault/updates", {"body": "x"}, server.token)
         assert status == 503 and json.loads(body)["detail"]
-        assert request("GET", server.url + "/")[0] == 503
+        assert http("GET", server.url + "/")[0] == 503
 
         proxy.up()
-        until(lambda: request("GET", server.url + "/")[0] == 200)
-        assert request("POST", server.url + "/api/sessions/fault/updates", {"body": "after"}, server.token)[0] == 201
-        data = json.loads(request("GET", server.url + "/api/sessions/fault/updates")[2])
+        until(lambda: http("GET", server.url + "/")[0] == 200)
+        assert http("POST", server.url + "/api/sessions/fault/updates", {"body": "after"}, server.token)[0] == 201
+        data = json.loads(http("GET", server.url + "/api/sessions/fault/updates")[2])
         assert [u["body"] for u in data["updates"]] == ["before the outage", "after"] and data["cursor"] == 2
     finally:
         server.stop()
@@ -120,18 +108,18 @@ def test_a_full_disk_under_sqlite_gives_503_and_reads_go_on(tmp_path):
     server.start(preexec_fn=small_disk)
     try:
         server.new_session("full")
-        statuses = [request("POST", server.url + "/api/sessions/full/updates", {"body": "x" * 9000}, server.token)[0]
+        statuses = [http("POST", server.url + "/api/sessions/full/updates", {"body": "x" * 9000}, server.token)[0]
                     for _ in range(60)]
         assert 503 in statuses and set(statuses) <= {201, 503}, statuses
         written = statuses.count(201)
-        status, _, body = request("GET", server.url + "/api/sessions/full/updates")
+        status, _, body = http("GET", server.url + "/api/sessions/full/updates")
         assert status == 200 and len(json.loads(body)["updates"]) == written  # what was written, all of it
-        assert request("GET", server.url + "/sessions/full/")[0] == 200
+        assert http("GET", server.url + "/sessions/full/")[0] == 200
 
         for pid in worker_pids(server.process.pid):  # the disk has room again
             resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-        assert request("POST", server.url + "/api/sessions/full/updates", {"body": "room again"}, server.token)[0] == 201
-        data = json.loads(request("GET", server.url + "/api/sessions/full/updates")[2])
+        assert http("POST", server.url + "/api/sessions/full/updates", {"body": "room again"}, server.token)[0] == 201
+        data = json.loads(http("GET", server.url + "/api/sessions/full/updates")[2])
         assert len(data["updates"]) == written + 1 and data["cursor"] == written + 1
     finally:
         server.stop()

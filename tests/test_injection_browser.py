@@ -13,7 +13,7 @@ PAYLOADS = [
     f'<img src=x onerror="{RUN}">',
     f"<svg onload={RUN}>",
     f"<svg><script>{RUN}</script></svg>",
-    f'<iframe src="javascript:parent.__xss=1"></iframe>',
+    '<iframe src="javascript:parent.__xss=1"></iframe>',
     f'<a href="javascript:{RUN}">click</a>',
     f"[click](javascript:{RUN})",
     f"[click](JAVASCRIPT:{RUN})",
