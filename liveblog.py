@@ -21,13 +21,15 @@ import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from functools import lru_cache
+from functools import lru_cache, wraps
+from io import BytesIO
 from pathlib import Path
 from typing import Annotated, Literal
 
 import dj_database_url
 import markdown
 import nh3
+from PIL import Image, ImageOps
 from nanodjango import Django
 
 # --- Settings -------------------------------------------------------------------------
@@ -76,6 +78,11 @@ def cache_from_env():
 # How long a process may answer from a cached session version. A commit drops it at once
 # from a shared cache; without Redis other processes only notice when it expires.
 VERSION_TTL = int(os.environ.get("LIVEBLOG_VERSION_TTL", "60" if os.environ.get("REDIS_URL") else "2"))
+
+# Slide photos. `nanodjango run` serves MEDIA_ROOT only if it exists when it starts.
+MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+MAX_IMAGE_MB = int(os.environ.get("LIVEBLOG_MAX_IMAGE_MB", "10"))
 
 
 class LiveblogDjango(Django):
@@ -166,7 +173,9 @@ app = LiveblogDjango(
     CACHES={"default": cache_from_env()},
     TIME_ZONE="UTC",
     USE_TZ=True,
-    LOGIN_URL="admin:login",
+    LOGIN_URL="login",
+    MEDIA_ROOT=MEDIA_ROOT,
+    MEDIA_URL="/media/",
     ADMIN_URL="admin/",
     **debug_setting,
 )
@@ -177,11 +186,14 @@ from django.contrib import admin, messages  # noqa: E402
 from django.contrib.auth import authenticate  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
-from django.db import InterfaceError, OperationalError, models, transaction  # noqa: E402
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.files.uploadedfile import UploadedFile  # noqa: E402
+from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction  # noqa: E402
 from django.db.models import Count, F, Q  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.http import (  # noqa: E402
-    Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified, HttpResponseRedirect,
+    Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
+    HttpResponseRedirect,
 )
 from django.contrib.syndication.views import Feed  # noqa: E402
 from django.shortcuts import get_object_or_404, render  # noqa: E402
@@ -190,14 +202,18 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.feedgenerator import Atom1Feed  # noqa: E402
 from django.utils.html import format_html, strip_tags  # noqa: E402
-from django.utils.cache import patch_vary_headers  # noqa: E402
+from django.utils.cache import add_never_cache_headers, patch_vary_headers  # noqa: E402
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login  # noqa: E402
 from django.utils.text import Truncator, slugify  # noqa: E402
-from django.views.decorators.http import require_GET  # noqa: E402
-from ninja import Body, Field, Query, Schema, Status  # noqa: E402
+from django.views.static import serve as serve_static  # noqa: E402
+from django.views.decorators.http import require_GET, require_http_methods, require_POST  # noqa: E402
+from ninja import Body, Field, Header, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
+from ninja.errors import ValidationError as NinjaValidationError  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 from pydantic import StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
+from pydantic import ValidationError as PydanticValidationError  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
 
@@ -302,22 +318,31 @@ class Session(models.Model):
 
 class Update(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
-    body = models.TextField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
+    body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True, help_text="Markdown.")
     html = models.TextField(editable=False)
+    image = models.ImageField("slide photo", upload_to="slides/%Y/%m/", blank=True,
+                              width_field="image_width", height_field="image_height")
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField("photo description", max_length=300, blank=True,
+                                 help_text="What the photo shows, for readers who cannot see it.")
     pinned = models.BooleanField("key moment", default=False)
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The compose box sends one key per draft, so a double submit or a retry posts once.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["session", "version"])]
+        constraints = [models.UniqueConstraint(fields=["session", "idempotency_key"], name="one_update_per_draft")]
         permissions = [("post_updates", "Can post and manage live blog sessions")]
 
     def __str__(self):
-        return Truncator(self.body).chars(60)
+        return Truncator(self.body).chars(60) or f"(photo) {self.image_alt}".strip()
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -328,6 +353,10 @@ class Update(models.Model):
     def save(self, *args, **kwargs):
         self.html = render_markdown(self.body)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if not self.body.strip() and not self.image:
+            raise ValidationError("Write something or add a slide photo.")
 
     @property
     def is_deleted(self):
@@ -392,6 +421,22 @@ def delete_update(update):
 
 def restore_update(update):
     return save_update(update, deleted_at=None)
+
+
+def publish_update(session, author, body="", pinned=False, image=None, image_alt="", key=None):
+    """Post a new update, once per idempotency key: (update, whether it is new).
+
+    The page's compose box and the API both post through here.
+    """
+    if key and (posted := Update.objects.filter(session=session, idempotency_key=key).first()):
+        return posted, False
+    update = Update(session=session, author=author, image_alt=image_alt, idempotency_key=key or None)
+    if image:
+        update.image = image
+    try:
+        return save_update(update, body=body, pinned=pinned), True
+    except IntegrityError:  # the same draft, arriving twice at the same moment
+        return Update.objects.get(session=session, idempotency_key=key), False
 
 
 def save_session(session):
@@ -500,6 +545,109 @@ def render_markdown(text):
     )
 
 
+IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG", "MPO": "JPEG"}  # in: out
+MAX_IMAGE_PIXELS = 50_000_000  # a 50-megapixel photo is large; more is a decompression bomb
+IMAGE_BOX = (1600, 1600)  # wide enough for a slide on any screen
+
+
+def slide_photo(upload):
+    """An uploaded image, checked and drawn again: a real image, within the size limits,
+    scaled to fit IMAGE_BOX, turned upright, and without its metadata (GPS and all).
+
+    Returns a ContentFile with a fresh name; raises ValidationError with a message for
+    the author otherwise (code "too_large" for a file over the limit).
+    """
+    if upload.size > MAX_IMAGE_MB * 1024 * 1024:
+        raise ValidationError(f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_MB} MB.",
+                              code="too_large")
+    try:
+        with Image.open(upload) as probe:  # reads the header only
+            kind = probe.format
+            if kind not in IMAGE_FORMATS:
+                raise ValidationError("Send a photo as JPEG, PNG, WebP or GIF.", code="invalid_image")
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise ValidationError(f"The photo is {probe.width}×{probe.height} pixels; the limit is "
+                                      f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels.", code="invalid_image")
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(IMAGE_BOX)
+            out_format = IMAGE_FORMATS[kind]
+            if out_format == "JPEG" and image.mode != "RGB":
+                image = image.convert("RGB")
+            drawn = BytesIO()
+            image.save(drawn, out_format, quality=85, optimize=True)  # no exif= : metadata stays behind
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:  # Pillow's own, far larger limit, met while opening
+        raise ValidationError(f"The photo has too many pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} "
+                              "megapixels.", code="invalid_image") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError("That file is not an image that can be read.", code="invalid_image") from None
+    return ContentFile(drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}")
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value):
+    if value is not None and CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def clean_text(value, name, max_length):
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError(f"{name} must not contain control characters")
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if len(value) > max_length:
+        raise ValueError(f"{name} must be at most {max_length} characters")
+    return value
+
+
+class UpdateForm(forms.Form):
+    """What an author sends to post an update: from the compose box, or the API as multipart."""
+
+    body = forms.CharField(label="update", required=False, max_length=MAX_BODY_LENGTH, widget=forms.Textarea)
+    image = forms.FileField(label="slide photo", required=False)  # slide_photo() checks it with Pillow
+    image_alt = forms.CharField(label="photo description", required=False, max_length=300)
+    pinned = forms.BooleanField(required=False)
+    key = forms.RegexField(r"^[-_a-zA-Z0-9]{8,64}$", required=False,
+                           error_messages={"invalid": "The draft key must be 8 to 64 letters, digits, - or _."})
+
+    def plain_text(self, name):
+        try:
+            return no_control_characters(self.cleaned_data[name])
+        except ValueError as error:
+            raise ValidationError(f"The {self.fields[name].label or name} {error}.") from None
+
+    def clean_body(self):
+        return self.plain_text("body")
+
+    def clean_image_alt(self):
+        return self.plain_text("image_alt")
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        return slide_photo(image) if image else None
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("body") and not data.get("image"):
+            raise ValidationError("Write something or add a slide photo.")
+        return data
+
+    def error_status(self, default=400):
+        """413 when the photo is over the limit, else `default`."""
+        return 413 if self.has_error("image", "too_large") else default
+
+    def error_text(self):
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
+
 # --- Demo data ------------------------------------------------------------------------
 
 DEMO_FILE = BASE_DIR / "seed" / "demo-conference.json"
@@ -606,8 +754,12 @@ class DeletedFilter(admin.SimpleListFilter):
 class UpdateAdminForm(forms.ModelForm):
     class Meta:
         model = Update
-        fields = ["session", "body", "pinned"]
+        fields = ["session", "body", "image", "image_alt", "pinned"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6, "autofocus": True})}
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        return slide_photo(image) if isinstance(image, UploadedFile) else image
 
 
 @admin.register(Update)
@@ -790,8 +942,14 @@ class UpdateOut(Schema):
     pinned: bool
     body: str
     html: str
+    image: str | None = Field(description="The slide photo's URL, if the update has one.")
+    image_alt: str
     author: str | None
     url: str
+
+    @staticmethod
+    def resolve_image(obj, context):
+        return context["request"].build_absolute_uri(obj.image.url) if obj.image else None
 
     @staticmethod
     def resolve_author(obj):
@@ -807,26 +965,6 @@ class ChangesOut(Schema):
     cursor: int
     updates: list[UpdateOut]
     deleted: list[int]
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def no_control_characters(value):
-    if value is not None and CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-def clean_text(value, name, max_length):
-    if CONTROL_CHARACTERS.search(value):
-        raise ValueError(f"{name} must not contain control characters")
-    value = value.strip()
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    if len(value) > max_length:
-        raise ValueError(f"{name} must be at most {max_length} characters")
-    return value
 
 
 def check_time_zone(name):
@@ -1001,13 +1139,48 @@ def change_session(request, slug: SlugText, data: SessionPatch):
     return save_session(session)
 
 
-@api.post("/sessions/{slug}/updates", response={201: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(),
-          tags=["write"])
-def post_update(request, slug: SlugText, data: UpdateIn):
+MULTIPART_UPDATE = {"type": "object", "properties": {
+    "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "description": "Markdown"},
+    "image": {"type": "string", "format": "binary", "description": "A slide photo: JPEG, PNG, WebP or GIF"},
+    "image_alt": {"type": "string", "maxLength": 300, "description": "What the photo shows"},
+    "pinned": {"type": "boolean"},
+}}
+NEW_UPDATE_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": UpdateIn.model_json_schema()},
+    "multipart/form-data": {"schema": MULTIPART_UPDATE},
+}}}
+
+
+def new_update_fields(request):
+    """A new update's fields from a JSON body, or from a multipart form with a photo."""
+    if request.content_type == "multipart/form-data":
+        form = UpdateForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise HttpError(form.error_status(default=422), form.error_text())
+        return {name: form.cleaned_data[name] for name in ("body", "pinned", "image", "image_alt")}
+    try:
+        data = UpdateIn.model_validate(api.parser.parse_body(request))
+    except ValueError as error:
+        if isinstance(error, PydanticValidationError):
+            raise NinjaValidationError(error.errors(include_url=False, include_context=False)) from None
+        raise HttpError(400, "Send a JSON object, or a multipart form with a photo.") from None
+    return {"body": data.body, "pinned": data.pinned}
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")
+
+
+@api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413)},
+          auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
+def post_update(request, slug: SlugText, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """Post an update as JSON, or as a multipart form with a slide photo. With an
+    `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = poster(request)
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise HttpError(400, "Idempotency-Key must be 8 to 64 letters, digits, - or _.")
     session = get_object_or_404(Session, slug=slug)
-    update = save_update(Update(session=session, author=author), body=data.body, pinned=data.pinned)
-    return Status(201, update)
+    update, created = publish_update(session, author, key=idempotency_key, **new_update_fields(request))
+    return Status(201 if created else 200, update)
 
 
 @api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
@@ -1131,15 +1304,23 @@ def live_context(session, since=None):
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=lambda: baked_slugs())
 @require_GET
 def session_page(request, slug):
+    """The page every reader shares (cached), or for an author the same with the desk."""
     order = reading_order(request)
+    author = can_post(getattr(request, "user", None))  # a baked page's request has no user
 
     def draw(session):
         context = live_context(session)
         if order == "newest":
             context["updates"].reverse()
         context["key_moments"] = [u for u in context["updates"] if u.pinned]
-        return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE})
+        if author:
+            context["compose_form"] = UpdateForm()
+        return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
 
+    if author:
+        response = draw(get_object_or_404(Session, slug=slug))
+        add_never_cache_headers(response)
+        return response
     return public_read(request, slug, f"page-{order}", draw)
 
 
@@ -1177,6 +1358,141 @@ def parse_cursor(value):
     return None
 
 
+# --- The author's seat: post, preview, pin, edit, delete and undo from the page -----------
+#
+# Signed-in authors use the session cookie and CSRF; each action writes through the change
+# cursor and answers with the changed items for the author's own page (live.js applies
+# them as it applies a poll), while readers' pages learn of it from their next poll.
+
+
+app.route("/login/", name="login")(LoginView.as_view(template_name="liveblog/login.html", redirect_authenticated_user=True))
+app.route("/logout/", name="logout")(LogoutView.as_view(next_page="schedule"))
+
+
+def author_required(view):
+    """A page for authors: signed-out readers are sent to sign in (GET) or refused (403)."""
+    @wraps(view)
+    def check(request, *args, **kwargs):
+        if not request.user.is_authenticated and request.method == "GET" and not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        if not can_post(request.user):
+            return HttpResponseForbidden("Only authors may do this: sign in with an account that may post.",
+                                         content_type="text/plain; charset=utf-8")
+        return view(request, *args, **kwargs)
+    return check
+
+
+def author_result(request, session, updates=(), deleted=(), undo=None, status=200):
+    """The changes an author just made, drawn as a poll draws them; a plain form post
+    (no JavaScript) goes back to the page instead."""
+    if not request.htmx:
+        return HttpResponseRedirect(session.get_absolute_url())
+    return render(request, "liveblog/_author_result.html", {
+        "session": session, "updates": with_session(updates, session), "deleted": deleted, "undo": undo,
+    }, status=status)
+
+
+def author_error(message, status=400):
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def authored_update(pk, deleted=False):
+    return get_object_or_404(Update.objects.select_related("session"), pk=pk, deleted_at__isnull=not deleted)
+
+
+@app.route("/sessions/<slug:slug>/updates/", name="compose_update")
+@require_POST
+@author_required
+def compose_update(request, slug):
+    session = get_object_or_404(Session, slug=slug)
+    form = UpdateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return author_error(form.error_text(), form.error_status())
+    update, created = publish_update(session, request.user, **form.cleaned_data)
+    return author_result(request, session, [update], status=201 if created else 200)
+
+
+@app.route("/sessions/<slug:slug>/preview/", name="preview_update")
+@require_POST
+@author_required
+def preview_update(request, slug):
+    body = request.POST.get("body", "")
+    if CONTROL_CHARACTERS.search(body) or len(body) > MAX_BODY_LENGTH:
+        return author_error("This text cannot be posted: too long, or it holds control characters.")
+    return HttpResponse(render_markdown(body) or '<p class="empty">Nothing to preview yet.</p>')
+
+
+@app.route("/sessions/<slug:slug>/status/", name="set_status")
+@require_POST
+@author_required
+def set_status(request, slug):
+    """Go live, end, or follow the schedule again; the page reloads to show it."""
+    session = get_object_or_404(Session, slug=slug)
+    status = request.POST.get("status", "")
+    if status not in {"live", "ended", "auto"}:
+        return author_error("The status must be live, ended or auto.")
+    session.status_override = "" if status == "auto" else status
+    save_session(session)
+    response = HttpResponseRedirect(session.get_absolute_url())
+    if request.htmx:
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@app.route("/updates/<int:pk>/edit/", name="edit_update")
+@require_http_methods(["GET", "POST"])
+@author_required
+def edit_update(request, pk):
+    update = authored_update(pk)
+    if request.method == "GET":
+        return render(request, "liveblog/_edit_form.html", {"update": update})
+    form = UpdateForm({"body": request.POST.get("body", "")})
+    if form.has_error("body") or (not form.is_valid() and not update.image):  # a photo may stand alone
+        return author_error(form.error_text())
+    return author_result(request, update.session, [save_update(update, body=form.cleaned_data["body"])])
+
+
+@app.route("/updates/<int:pk>/pin/", name="pin_update")
+@require_POST
+@author_required
+def pin_update(request, pk):
+    update = authored_update(pk)
+    return author_result(request, update.session, [save_update(update, pinned=request.POST.get("pinned") == "true")])
+
+
+@app.route("/updates/<int:pk>/delete/", name="delete_update")
+@require_POST
+@author_required
+def remove_update_page(request, pk):
+    update = delete_update(authored_update(pk))
+    return author_result(request, update.session, deleted=[update.pk], undo=update)
+
+
+@app.route("/updates/<int:pk>/restore/", name="restore_update")
+@require_POST
+@author_required
+def restore_update_page(request, pk):
+    update = restore_update(authored_update(pk, deleted=True))
+    return author_result(request, update.session, [update])
+
+
+# Slide photos are served by the app itself (their names are random and never reused, so
+# caches may keep them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT.
+if env_flag("LIVEBLOG_SERVE_MEDIA", default=True):
+    @app.route("/media/<path:path>", name="media", distill_func=lambda: baked_media())
+    @require_GET
+    def media(request, path):
+        response = serve_static(request, path, document_root=MEDIA_ROOT)
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def baked_media():
+    photos = Update.objects.filter(session__in=baked_sessions(), deleted_at__isnull=True).exclude(image="")
+    return [{"path": name} for name in photos.values_list("image", flat=True)]
+
+
 # --- Feeds and Markdown notes ---------------------------------------------------------
 
 
@@ -1188,8 +1504,7 @@ class UpdatesFeed(Feed):
     def item_title(self, update):
         return Truncator(strip_tags(update.html)).words(12) or "(image)"
 
-    def item_description(self, update):
-        return update.html
+    description_template = "liveblog/_feed_item.html"  # the update, and its photo by absolute URL
 
     def item_link(self, update):
         return update.get_absolute_url()
@@ -1247,13 +1562,21 @@ def images_as_links(markdown_text):
     return re.sub(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)", lambda m: f"[Image: {m[1] or 'slide'}]({m[2]})", markdown_text)
 
 
+def update_as_markdown(update):
+    """An update's Markdown with every image, the slide photo too, as a link."""
+    text = images_as_links(update.body)
+    if update.image:
+        text = f"{text}\n\n[Image: {update.image_alt or 'slide photo'}]({update.image.url})".strip()
+    return text
+
+
 def markdown_notes(sessions, heading_level):
     """Sessions as Markdown notes, each update under its local time, images as links."""
     notes = []
     for session in sessions:
         updates = with_session(session.updates.filter(deleted_at__isnull=True).order_by("created_at", "id"), session)
         for update in updates:
-            update.markdown = images_as_links(update.body)
+            update.markdown = update_as_markdown(update)
         notes.append(render_to_string("liveblog/_session.md", {
             "session": session, "updates": updates, "h": "#" * heading_level, "hh": "#" * (heading_level + 1),
         }).strip() + "\n")

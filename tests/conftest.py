@@ -1,6 +1,10 @@
 """Importing liveblog configures Django; preparing the app adds the admin and /api/ URLs."""
 import base64
+import struct
+import tempfile
+import zlib
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 
@@ -12,6 +16,7 @@ from django.conf import settings  # noqa: E402
 
 # `nanodjango serve` collects static files into a manifest; tests serve them unhashed.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="liveblog-test-media-")  # uploads stay out of the checkout
 settings.STORAGES = {**settings.STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
@@ -85,6 +90,41 @@ def session(db):
 
 def post(session, body, **fields):
     return save_update(Update(session=session), body=body, **fields)
+
+
+@pytest.fixture
+def author_client(client, poster):
+    client.force_login(poster)
+    return client
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def jpeg_with_gps(width=3000, height=2000):
+    """A real JPEG photo carrying a camera's GPS position in its EXIF metadata."""
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Phone"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps.update({ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (51.0, 30.0, 26.0),
+                ExifTags.GPS.GPSLongitudeRef: "W", ExifTags.GPS.GPSLongitude: (0.0, 7.0, 39.0)})
+    photo = BytesIO()
+    Image.linear_gradient("L").resize((width, height)).convert("RGB").save(photo, "JPEG", exif=exif)
+    return photo.getvalue()
+
+
+def decompression_bomb(side=30_000):
+    """A valid PNG of side x side black pixels: about 100 KB that would unpack to 900 megapixels."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    squeeze = zlib.compressobj(9)
+    row = b"\0" * (1 + (side + 7) // 8)  # filter byte, then one bit a pixel
+    pixels = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

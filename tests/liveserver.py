@@ -65,7 +65,8 @@ class LiveServer:
     def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None):
         self.env = {**os.environ, "DATABASE_URL": server_database(tmp_path),
                     "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
-                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50, **(env or {})}
+                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50,
+                    "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"), **(env or {})}
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

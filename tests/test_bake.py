@@ -14,11 +14,26 @@ from liveserver import ROOT, free_port, manage
 pytestmark = pytest.mark.server
 
 
+DEMO_WITH_A_PHOTO = """
+import liveblog
+liveblog.app._prepare()
+from io import BytesIO
+from PIL import Image
+from django.core.files.uploadedfile import SimpleUploadedFile
+liveblog.load_demo()
+photo = BytesIO()
+Image.new("RGB", (800, 450), "navy").save(photo, "JPEG")
+session = liveblog.Session.objects.get(slug="keynote-htmx-and-lateral-thinking")
+liveblog.publish_update(session, None, body="The closing slide", image_alt="The closing slide",
+                        image=liveblog.slide_photo(SimpleUploadedFile("s.jpg", photo.getvalue())))
+"""
+
+
 def bake(tmp_path, which):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}", "LIVEBLOG_DEMO": "0"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}", "LIVEBLOG_DEMO": "0",
+           "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media")}
     manage(env, "migrate", "--noinput")
-    subprocess.run([sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", DEMO_WITH_A_PHOTO], cwd=ROOT, env=env, check=True, timeout=120)
     out = tmp_path / "site"
     manage({**env, "LIVEBLOG_BAKE": which}, "distill", "generate", "--output-directory", str(out),
            "--collectstatic", "--force", "--quiet")
@@ -67,6 +82,7 @@ def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):
     assert {"/feed.xml", "/conference.md", "/sessions/keynote-htmx-and-lateral-thinking.md",
             "/sessions/keynote-htmx-and-lateral-thinking/feed.xml"} <= seen
     assert any(p.startswith("/static/liveblog/") and p.endswith(".css") for p in seen)
+    assert [p for p in seen if p.startswith("/media/slides/") and p.endswith(".jpg")]  # the photo came along
     for html in pages.values():
         assert "hx-get=" not in html and "/api/" not in html  # nothing asks a server
 

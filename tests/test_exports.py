@@ -125,3 +125,19 @@ def test_times_follow_the_session_zone_across_a_daylight_saving_change(client, d
     assert "Saturday 25 October 2025" in schedule  # the local day it starts on
     notes = client.get("/sessions/night.md").content.decode()
     assert "## 01:30\n\nat 0:30 UTC" in notes and "## 01:30\n\nat 1:30 UTC" in notes
+
+
+def test_a_slide_photo_reaches_the_feed_and_the_notes(client, db):
+    from conftest import jpeg_with_gps
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liveblog import publish_update, slide_photo
+
+    session = small_session()
+    photo = slide_photo(SimpleUploadedFile("s.jpg", jpeg_with_gps(800, 600)))
+    update, _ = publish_update(session, None, body="The last slide", image=photo, image_alt="A thank-you slide")
+    _, items = entries(client, "/sessions/generated/feed.xml")
+    summary = next(e for href, e in items.items() if href.endswith(f"#update-{update.pk}")).find(f"{ATOM}summary").text
+    assert f'<img src="http://testserver{update.image.url}" alt="A thank-you slide">' in summary
+    notes = client.get("/sessions/generated.md").content.decode()
+    assert f"The last slide\n\n[Image: A thank-you slide]({update.image.url})\n" in notes

@@ -107,12 +107,12 @@
     container.insertBefore(li, next || null);
   }
 
-  function upsertUpdate(li) {
+  function upsertUpdate(li, own) {
     const current = document.getElementById(li.id);
     if (current) {
       // Same version: nothing changed, keep the node (and any selection inside it).
       if (current.dataset.version !== li.dataset.version) current.replaceWith(li);
-    } else if (pending.has(li.id) || awayFromArrival()) {
+    } else if (!own && (pending.has(li.id) || awayFromArrival())) {
       pending.set(li.id, li);
     } else {
       insertInOrder(list, li, newestFirst());
@@ -140,13 +140,14 @@
     pending.delete("update-" + id);
   }
 
-  function applyChanges(fragment) {
+  // `own`: the author's own change, shown where it belongs at once.
+  function applyChanges(fragment, own) {
     let arrived = 0;
     for (const li of Array.from(fragment.children)) {
       if (li.dataset.deleted) removeUpdate(li.dataset.deleted);
       else if (li.classList.contains("update")) {
         if (!document.getElementById(li.id) && !pending.has(li.id)) arrived += 1;
-        upsertUpdate(li);
+        upsertUpdate(li, own);
       }
       else upsertKeyMoment(li);
     }
@@ -235,6 +236,7 @@
     if (isPolling()) schedule(0);
   });
 
+  window.liveblog = { applyOwnChanges: (fragment) => applyChanges(fragment, true) };
   htmx.config.timeout = 10000; // a hung poll counts as failed, and backs off
   document.documentElement.classList.add("live-js");
   document.querySelector("nav.order").hidden = true;
