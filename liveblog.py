@@ -1393,8 +1393,14 @@ def parse_cursor(value):
 # them as it applies a poll), while readers' pages learn of it from their next poll.
 
 
-app.route("/login/", name="login")(LoginView.as_view(template_name="liveblog/login.html", redirect_authenticated_user=True))
-app.route("/logout/", name="logout")(LogoutView.as_view(next_page="schedule"))
+@app.route("/login/", name="login")
+def login(request):
+    return LoginView.as_view(template_name="liveblog/login.html", redirect_authenticated_user=True)(request)
+
+
+@app.route("/logout/", name="logout")
+def logout(request):
+    return LogoutView.as_view(next_page="schedule")(request)
 
 
 def author_required(view):
@@ -1507,13 +1513,17 @@ def restore_update_page(request, pk):
 
 # Slide photos are served by the app itself (their names are random and never reused, so
 # caches may keep them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT.
-if env_flag("LIVEBLOG_SERVE_MEDIA", default=True):
-    @app.route("/media/<path:path>", name="media", distill_func=lambda: baked_media())
-    @require_GET
-    def media(request, path):
-        response = serve_static(request, path, document_root=MEDIA_ROOT)
-        response["Cache-Control"] = "public, max-age=31536000, immutable"
-        return response
+SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)
+
+
+@app.route("/media/<path:path>", name="media", distill_func=lambda: baked_media())
+@require_GET
+def media(request, path):
+    if not SERVE_MEDIA:
+        raise Http404("Slide photos are served by the web server.")
+    response = serve_static(request, path, document_root=app.settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 def baked_media():
@@ -1581,9 +1591,14 @@ class ConferenceFeed(UpdatesFeed):
 
 
 FEED_LENGTH = 100
-app.route("/feed.xml", name="conference_feed", distill=True)(ConferenceFeed())
-app.route("/sessions/<slug:slug>/feed.xml", name="session_feed",
-          distill_func=lambda: baked_slugs())(SessionFeed())
+@app.route("/feed.xml", name="conference_feed", distill=True)
+def conference_feed(request):
+    return ConferenceFeed()(request)
+
+
+@app.route("/sessions/<slug:slug>/feed.xml", name="session_feed", distill_func=lambda: baked_slugs())
+def session_feed(request, slug):
+    return SessionFeed()(request, slug=slug)
 
 
 def images_as_links(markdown_text):

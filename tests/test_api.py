@@ -168,7 +168,13 @@ def test_writes_by_a_user_who_may_not_post_are_403(client, session, reader):
     assert client.patch(f"/api/updates/{update.pk}", {"body": "x"}, content_type=JSON, **headers).status_code == 403
     assert client.delete(f"/api/updates/{update.pk}", **headers).status_code == 403
     assert "permission" in client.delete(f"/api/updates/{update.pk}", **headers).json()["detail"]
+    assert client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON, **headers).status_code == 403
+    assert client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON, **headers).status_code == 403
+    for anonymous in [client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON),
+                      client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON)]:
+        assert anonymous.status_code == 401
     assert Update.objects.get(pk=update.pk).body == "safe" and Update.objects.count() == 1
+    assert not Update.objects.get(pk=update.pk).pinned and Session.objects.get().status_override == ""
 
 
 def test_unknown_update_id_is_404(client, db, auth):

@@ -117,3 +117,15 @@ def test_the_admin_form_checks_and_scales_a_photo_too(client, admin_user, sessio
         "session": session.pk, "body": "x", "image": upload(b"text", "fake.jpg")})
     assert refused.status_code == 200 and "Upload a valid image" in refused.content.decode()
     assert Update.objects.count() == 1
+
+
+def test_photos_are_served_for_good_and_nothing_else_is(author_client, client, session, monkeypatch):
+    author_client.post(f"/sessions/{session.slug}/updates/", {"image": upload(jpeg_with_gps(800, 600))}, **HTMX)
+    url = Update.objects.get().image.url
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    for outside in ["/media/../liveblog.py", "/media/%2e%2e/liveblog.py", "/media/slides/../../liveblog.py"]:
+        assert client.get(outside).status_code == 400  # Django refuses a path out of MEDIA_ROOT
+    monkeypatch.setattr(liveblog, "SERVE_MEDIA", False)  # the web server serves them instead
+    assert client.get(url).status_code == 404
