@@ -609,6 +609,9 @@ def clean_text(value, name, max_length):
     return value
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
+
+
 class UpdateForm(forms.Form):
     """What an author sends to post an update: from the compose box, or the API as multipart."""
 
@@ -616,7 +619,7 @@ class UpdateForm(forms.Form):
     image = forms.FileField(label="slide photo", required=False)  # slide_photo() checks it with Pillow
     image_alt = forms.CharField(label="photo description", required=False, max_length=300)
     pinned = forms.BooleanField(required=False)
-    key = forms.RegexField(r"^[-_a-zA-Z0-9]{8,64}$", required=False,
+    key = forms.RegexField(IDEMPOTENCY_KEY, required=False,
                            error_messages={"invalid": "The draft key must be 8 to 64 letters, digits, - or _."})
 
     def plain_text(self, name):
@@ -1193,9 +1196,6 @@ def new_update_fields(request):
             raise NinjaValidationError(error.errors(include_url=False, include_context=False)) from None
         raise HttpError(400, "Send a JSON object, or a multipart form with a photo.") from None
     return {"body": data.body, "pinned": data.pinned}
-
-
-IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")
 
 
 @api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413)},

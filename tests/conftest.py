@@ -1,5 +1,7 @@
 """Importing liveblog configures Django; preparing the app adds the admin and /api/ URLs."""
+import atexit
 import base64
+import shutil
 import struct
 import tempfile
 import zlib
@@ -17,6 +19,7 @@ from django.conf import settings  # noqa: E402
 # `nanodjango serve` collects static files into a manifest; tests serve them unhashed.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="liveblog-test-media-")  # uploads stay out of the checkout
+atexit.register(shutil.rmtree, settings.MEDIA_ROOT, ignore_errors=True)
 settings.STORAGES = {**settings.STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

@@ -199,3 +199,17 @@ def test_patch_session_sets_status_by_hand_and_bumps_the_version(client, session
     assert client.patch("/api/sessions/keynote", {"status": "paused"}, content_type=JSON, **auth).status_code == 422
     assert client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON).status_code == 401
     assert client.patch("/api/sessions/nope", {"status": "ended"}, content_type=JSON, **auth).status_code == 404
+
+
+def test_an_idempotency_key_makes_a_retried_post_return_the_first(client, session, auth):
+    url = "/api/sessions/keynote/updates"
+    key = {"HTTP_IDEMPOTENCY_KEY": "retry-me-0001"}
+    first = client.post(url, {"body": "Once"}, content_type=JSON, **auth, **key)
+    again = client.post(url, {"body": "Once"}, content_type=JSON, **auth, **key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and Update.objects.count() == 1
+    other = client.post(url, {"body": "Once"}, content_type=JSON, **auth)  # no key: a new update
+    assert other.status_code == 201 and Update.objects.count() == 2
+    bad = client.post(url, {"body": "x"}, content_type=JSON, **auth, HTTP_IDEMPOTENCY_KEY="a b")
+    assert bad.status_code == 400 and "Idempotency-Key" in bad.json()["detail"]
+    assert Update.objects.count() == 2
