@@ -1277,6 +1277,11 @@ def baked_slugs():
     return [{"slug": slug} for slug in baked_sessions().values_list("slug", flat=True)]
 
 
+def baked_media():
+    photos = Update.objects.filter(session__in=baked_sessions(), deleted_at__isnull=True).exclude(image="")
+    return [{"path": name} for name in photos.values_list("image", flat=True)]
+
+
 # --- Pages and fragments --------------------------------------------------------------
 
 
@@ -1450,10 +1455,10 @@ def compose_update(request, slug):
 @require_POST
 @author_required
 def preview_update(request, slug):
-    body = request.POST.get("body", "")
-    if CONTROL_CHARACTERS.search(body) or len(body) > MAX_BODY_LENGTH:
-        return author_error("This text cannot be posted: too long, or it holds control characters.")
-    return HttpResponse(render_markdown(body) or '<p class="empty">Nothing to preview yet.</p>')
+    form = UpdateForm({"body": request.POST.get("body", "")})
+    if form.has_error("body"):  # the checks a post would meet; an empty box previews as empty
+        return author_error(form.error_text())
+    return HttpResponse(render_markdown(form.cleaned_data["body"]) or '<p class="empty">Nothing to preview yet.</p>')
 
 
 @app.route("/sessions/<slug:slug>/status/", name="set_status")
@@ -1511,8 +1516,10 @@ def restore_update_page(request, pk):
     return author_result(request, update.session, [update])
 
 
-# Slide photos are served by the app itself (their names are random and never reused, so
-# caches may keep them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT.
+# --- Slide photos -----------------------------------------------------------------------
+#
+# Served by the app itself (their names are random and never reused, so caches may keep
+# them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT instead.
 SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)
 
 
@@ -1524,11 +1531,6 @@ def media(request, path):
     response = serve_static(request, path, document_root=app.settings.MEDIA_ROOT)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
-
-
-def baked_media():
-    photos = Update.objects.filter(session__in=baked_sessions(), deleted_at__isnull=True).exclude(image="")
-    return [{"path": name} for name in photos.values_list("image", flat=True)]
 
 
 # --- Feeds and Markdown notes ---------------------------------------------------------

@@ -71,7 +71,7 @@
       event.preventDefault();
       field.form.requestSubmit();
     }
-    if (event.key === "Escape" && field.closest(".edit-form")) closeEdit(field.closest(".edit-form"));
+    if (event.key === "Escape" && field.closest(".edit-form")) field.closest(".edit-form").remove();
   });
 
   body.addEventListener("paste", (event) => {
@@ -141,12 +141,8 @@
     htmx.process(li);
   }
 
-  function closeEdit(editForm) {
-    editForm.remove();
-  }
-
   document.addEventListener("click", (event) => {
-    if (event.target.matches(".cancel-edit")) closeEdit(event.target.closest(".edit-form"));
+    if (event.target.matches(".cancel-edit")) event.target.closest(".edit-form").remove();
   });
 
   new MutationObserver((records) => {
