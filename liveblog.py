@@ -5,17 +5,20 @@ browser that fetches only what changed since its cursor.
 
     pip install -e . && nanodjango run liveblog.py      # SQLite, http://localhost:8000/
     nanodjango serve liveblog.py                        # production (gunicorn)
+    nanodjango convert liveblog.py ../liveblog-site --name liveblog_site   # a Django project
 
 Settings come from the environment: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG,
 ALLOWED_HOSTS. See README.md.
 """
 
+import ast
 import hashlib
 import hmac
 import json
 import os
 import re
 import secrets
+import shutil
 import time
 import zoneinfo
 from collections import defaultdict
@@ -30,7 +33,7 @@ import dj_database_url
 import markdown
 import nh3
 from PIL import Image, ImageOps
-from nanodjango import Django
+from nanodjango import Django, hookimpl
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -97,7 +100,8 @@ class LiveblogDjango(Django):
 
     def _prepare(self, is_prod=False):
         if is_prod:
-            refuse_unsafe_production_settings(debug=self.settings.DEBUG and "DEBUG" in self._settings)
+            refuse_unsafe_production_settings(self.settings.DEBUG and "DEBUG" in self._settings,
+                                              self.settings.SECRET_KEY)
         self._production = is_prod
         super()._prepare(is_prod)
 
@@ -112,7 +116,7 @@ class LiveblogDjango(Django):
     def _pre_xsgi(self, is_prod=True):
         super()._pre_xsgi(is_prod)
         if is_prod:
-            refuse_unsafe_production_settings(debug=self.settings.DEBUG)
+            refuse_unsafe_production_settings(self.settings.DEBUG, self.settings.SECRET_KEY)
 
     def wsgi(self, environ, start_response, is_prod=True):
         if self._wsgi_handler is None:
@@ -128,11 +132,9 @@ class LiveblogDjango(Django):
 DEVELOPMENT_SECRET_KEY = "liveblog-insecure-development-key"
 
 
-def refuse_unsafe_production_settings(debug):
+def refuse_unsafe_production_settings(debug, secret_key):
     """Production (nanodjango serve, gunicorn) will not run on the development key."""
-    from django.conf import settings
-
-    if not debug and settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
         raise SystemExit(
             "liveblog refuses to serve in production with the development secret key.\n"
             "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
@@ -143,20 +145,12 @@ def refuse_unsafe_production_settings(debug):
 # Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto), DJANGO_SECURE=1
 # turns on HSTS, the redirect to HTTPS and secure cookies.
 SECURE = env_flag("DJANGO_SECURE")
-https_settings = {
-    "SECURE_SSL_REDIRECT": SECURE,
-    "SECURE_HSTS_SECONDS": 31_536_000 if SECURE else 0,
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS": SECURE,
-    "SESSION_COOKIE_SECURE": SECURE,
-    "CSRF_COOKIE_SECURE": SECURE,
-    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
-}
 
 # nanodjango run/serve decide DEBUG unless the environment says otherwise.
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
 
 app = LiveblogDjango(
-    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
     ALLOWED_HOSTS=[
         h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()
     ],
@@ -169,19 +163,26 @@ app = LiveblogDjango(
     SECURE_REFERRER_POLICY="same-origin",
     SECURE_CONTENT_TYPE_NOSNIFF=True,
     X_FRAME_OPTIONS="DENY",
-    **https_settings,
+    SECURE_SSL_REDIRECT=SECURE,
+    SECURE_HSTS_SECONDS=31_536_000 if SECURE else 0,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=SECURE,
+    SESSION_COOKIE_SECURE=SECURE,
+    CSRF_COOKIE_SECURE=SECURE,
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
     CACHES={"default": cache_from_env()},
     TIME_ZONE="UTC",
     USE_TZ=True,
     LOGIN_URL="login",
     MEDIA_ROOT=MEDIA_ROOT,
     MEDIA_URL="/media/",
+    STATIC_ROOT=BASE_DIR / "static-collected",
     ADMIN_URL="admin/",
     **debug_setting,
 )
 
 from django import forms  # noqa: E402
 from django.apps import apps  # noqa: E402  (Django is configured by Django() above)
+from django.conf import settings  # noqa: E402
 from django.contrib import admin, messages  # noqa: E402
 from django.contrib.auth import authenticate  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
@@ -212,6 +213,7 @@ from ninja import Body, Field, Header, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
 from ninja.errors import ValidationError as NinjaValidationError  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
+from ninja.responses import NinjaJSONEncoder  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 from pydantic import StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
 from pydantic import ValidationError as PydanticValidationError  # noqa: E402
@@ -842,10 +844,10 @@ class ObjectBodyParser(Parser):
         return data
 
 
-api = app.api
-api.parser = ObjectBodyParser()
-api.title = "liveblog API"
-api.description = (
+app.api.parser = ObjectBodyParser()
+app.api.urls_namespace = "api"
+app.api.title = "liveblog API"
+app.api.description = (
     "Read sessions and follow their updates with the change cursor; write with "
     "`Authorization: Bearer <token>` (get one from `POST /api/tokens`)."
 )
@@ -1092,22 +1094,28 @@ def live_update(update_id):
     return get_object_or_404(Update.objects.select_related("session"), pk=update_id, deleted_at__isnull=True)
 
 
-@api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
+@app.api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
 def list_sessions(request, status: Session.Status | None = None):
     sessions = Session.objects.all()
     # Evaluated here, so a database error surfaces as itself, not inside serialisation.
     return list(sessions.with_status(status) if status else sessions)
 
 
-@api.get("/sessions/{slug}", response={200: SessionOut, **READ_ERRORS}, tags=["read"])
+@app.api.get("/sessions/{slug}", response={200: SessionOut, **READ_ERRORS}, tags=["read"])
 def get_session(request, slug: SlugText):
     return get_object_or_404(Session, slug=slug)
 
 
-@api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
+@app.api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
 def session_updates(request, slug: SlugText, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
     """Every current update, or with `since` only what changed after that cursor."""
     return json_changes(request, slug, since)
+
+
+def json_response(data, status=200):
+    """The body Django Ninja would send, for answers made outside its routes."""
+    return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder), status=status,
+                        content_type="application/json; charset=utf-8")
 
 
 def json_changes(request, slug, since):
@@ -1115,7 +1123,7 @@ def json_changes(request, slug, since):
         cursor, updates, deleted = reader_changes(session, since)
         changes = {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
         payload = ChangesOut.model_validate(changes, context={"request": request}).model_dump(mode="json")
-        return api.create_response(request, payload, status=200)
+        return json_response(payload)
 
     return public_read(request, slug, f"json-{since}-{request.get_host()}", draw)
 
@@ -1138,12 +1146,21 @@ def json_poll(request, slug):
 
 def ninja_view(request):
     """Hand a request to the view Django Ninja routes its path to."""
-    api_urls = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == api.urls_namespace)
-    match = api_urls.resolve(request.path_info.lstrip("/"))
+    match = api_resolver(get_resolver().url_patterns).resolve(request.path_info.lstrip("/"))
     return match.func(request, *match.args, **match.kwargs)
 
 
-@api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
+def api_resolver(patterns):
+    """The API's URLs, at the top (this file) or inside the app's include (a converted project)."""
+    for pattern in patterns:
+        if getattr(pattern, "namespace", None) == "api":
+            return pattern
+        if found := api_resolver(getattr(pattern, "url_patterns", ())):
+            return found
+    return None
+
+
+@app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     poster(request)
     if data.slug and Session.objects.filter(slug=data.slug).exists():
@@ -1156,7 +1173,7 @@ def create_session(request, data: SessionIn):
     return Status(201, session)
 
 
-@api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
+@app.api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: SlugText, data: SessionPatch):
     """Change a session's details, or go live and end it by hand (`status`)."""
     poster(request)
@@ -1190,7 +1207,7 @@ def new_update_fields(request):
             raise HttpError(form.error_status(default=422), form.error_text())
         return {name: form.cleaned_data[name] for name in ("body", "pinned", "image", "image_alt")}
     try:
-        data = UpdateIn.model_validate(api.parser.parse_body(request))
+        data = UpdateIn.model_validate(ObjectBodyParser().parse_body(request))
     except ValueError as error:
         if isinstance(error, PydanticValidationError):
             raise NinjaValidationError(error.errors(include_url=False, include_context=False)) from None
@@ -1198,7 +1215,7 @@ def new_update_fields(request):
     return {"body": data.body, "pinned": data.pinned}
 
 
-@api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413)},
+@app.api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413)},
           auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
 def post_update(request, slug: SlugText, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     """Post an update as JSON, or as a multipart form with a slide photo. With an
@@ -1211,21 +1228,21 @@ def post_update(request, slug: SlugText, idempotency_key: str | None = Header(No
     return Status(201 if created else 200, update)
 
 
-@api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
+@app.api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_update(request, update_id: UpdateId, data: UpdatePatch):
     poster(request)
     update = live_update(update_id)
     return save_update(update, **data.dict(exclude_none=True))
 
 
-@api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
+@app.api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def remove_update(request, update_id: UpdateId):
     poster(request)
     delete_update(live_update(update_id))
     return Status(204, None)
 
 
-@api.post("/tokens", response={201: TokenOut, **WRITE_ERRORS}, auth=PasswordAuth(), tags=["tokens"])
+@app.api.post("/tokens", response={201: TokenOut, **WRITE_ERRORS}, auth=PasswordAuth(), tags=["tokens"])
 def create_token(request, data: TokenIn | None = Body(None)):
     """A new token for the user of these credentials; the body, {"name": ...}, may be left out."""
     user = poster(request)
@@ -1233,26 +1250,26 @@ def create_token(request, data: TokenIn | None = Body(None)):
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
 
-@api.exception_handler(TooManyAttempts)
+@app.api.exception_handler(TooManyAttempts)
 def too_many_attempts(request, exc):
-    response = api.create_response(
-        request, {"detail": "Too many failed sign-in attempts from this address; try again later."}, status=429)
+    response = json_response(
+        {"detail": "Too many failed sign-in attempts from this address; try again later."}, status=429)
     response["Retry-After"] = str(AUTH_FAILURE_WINDOW)
     return response
 
 
-@api.exception_handler(OperationalError)
-@api.exception_handler(InterfaceError)
+@app.api.exception_handler(OperationalError)
+@app.api.exception_handler(InterfaceError)
 def api_database_unavailable(request, exc):
     return database_unavailable(request)
 
 
-@api.exception_handler(AuthenticationError)
+@app.api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
     basic = request.path.endswith("/tokens")
     detail = ("Send the username and password of an account that may post (HTTP Basic)."
               if basic else "Send a valid token: 'Authorization: Bearer <token>'.")
-    response = api.create_response(request, {"detail": detail}, status=401)
+    response = json_response({"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Basic realm="liveblog"' if basic else 'Bearer realm="liveblog"'
     return response
 
@@ -1273,13 +1290,15 @@ def baked_sessions():
     return sessions.with_status(Session.Status.ENDED) if BAKE == "ended" else sessions
 
 
+# Generators, not lists: django-distill draws a route once without arguments (and fails)
+# when its function returns an empty list.
 def baked_slugs():
-    return [{"slug": slug} for slug in baked_sessions().values_list("slug", flat=True)]
+    yield from ({"slug": slug} for slug in baked_sessions().values_list("slug", flat=True))
 
 
 def baked_media():
     photos = Update.objects.filter(session__in=baked_sessions(), deleted_at__isnull=True).exclude(image="")
-    return [{"path": name} for name in photos.values_list("image", flat=True)]
+    yield from ({"path": name} for name in photos.values_list("image", flat=True))
 
 
 # --- Pages and fragments --------------------------------------------------------------
@@ -1334,7 +1353,7 @@ def live_context(session, since=None):
             "poll_seconds": poll_seconds(session)}
 
 
-@app.route("/sessions/<slug:slug>/", name="session_page", distill_func=lambda: baked_slugs())
+@app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
 @require_GET
 def session_page(request, slug):
     """The page every reader shares (cached), or for an author the same with the desk."""
@@ -1523,12 +1542,12 @@ def restore_update_page(request, pk):
 SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)
 
 
-@app.route("/media/<path:path>", name="media", distill_func=lambda: baked_media())
+@app.route("/media/<path:path>", name="media", distill_func=baked_media)
 @require_GET
 def media(request, path):
     if not SERVE_MEDIA:
         raise Http404("Slide photos are served by the web server.")
-    response = serve_static(request, path, document_root=app.settings.MEDIA_ROOT)
+    response = serve_static(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
@@ -1598,7 +1617,7 @@ def conference_feed(request):
     return ConferenceFeed()(request)
 
 
-@app.route("/sessions/<slug:slug>/feed.xml", name="session_feed", distill_func=lambda: baked_slugs())
+@app.route("/sessions/<slug:slug>/feed.xml", name="session_feed", distill_func=baked_slugs)
 def session_feed(request, slug):
     return SessionFeed()(request, slug=slug)
 
@@ -1632,7 +1651,7 @@ def markdown_response(text):
     return HttpResponse(text, content_type="text/markdown; charset=utf-8")
 
 
-@app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=lambda: baked_slugs())
+@app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=baked_slugs)
 @require_GET
 def session_markdown(request, slug):
     return markdown_response(markdown_notes([get_object_or_404(Session, slug=slug)], heading_level=1))
@@ -1744,7 +1763,7 @@ def database_unavailable(request):
     """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
     message = "The live blog cannot reach its database just now; try again in a few seconds."
     if request.path.startswith("/api/"):
-        response = HttpResponse(json.dumps({"detail": message}), status=503, content_type="application/json")
+        response = json_response({"detail": message}, status=503)
     else:
         response = HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503)
     response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
@@ -1769,6 +1788,239 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, (OperationalError, InterfaceError)):
             return database_unavailable(request)
         return None
+
+
+# --- Converting to a Django project -------------------------------------------------------
+#
+#   nanodjango convert liveblog.py ../liveblog-site --name liveblog_site
+#
+# writes this file out as a Django project. nanodjango's converter moves the models, the
+# routes, the `@app.api` views, templates, static files and migrations; these hooks give
+# the rest a home (settings, admin.py, middleware.py, demo.py and its `load_demo` command,
+# the seed, the bake's distill routes) and mend two faults of nanodjango 0.17.1's
+# converter: names bound by loops, comprehensions, lambdas and `import ... as`, or by a
+# class around a method, are taken for globals; and the definitions it copies into a
+# module come out in no fixed order. tests/test_convert.py runs the project it writes.
+
+class ProjectConversion:
+    nanodjango_only = {"LiveblogDjango", "ProjectConversion", "debug_setting"}
+    nanodjango_settings = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR"}
+    load_demo_command = """from django.core.management.base import BaseCommand
+
+from {package}.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo conference; loading it again adds nothing."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"Loaded the demo conference: {{load_demo()}} new sessions.")
+"""
+
+    @hookimpl
+    def convert_init(self, converter):
+        from nanodjango.convert.converter import Resolver
+        from nanodjango.convert.reference import ReferenceVisitor
+
+        ReferenceVisitor.visit_comprehension = self.visit_comprehension
+        ReferenceVisitor.visit_For = self.visit_for
+        ReferenceVisitor.visit_Lambda = self.visit_lambda
+        ReferenceVisitor.visit_ClassDef = self.visit_class
+        Resolver.gen_src = self.gen_src_in_file_order
+        converter.used.update(self.nanodjango_only)
+
+    @staticmethod
+    def bind(visitor, target):
+        visitor.current_scope.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+
+    @staticmethod
+    def visit_comprehension(visitor, node):
+        visitor.visit(node.iter)
+        ProjectConversion.bind(visitor, node.target)
+        for condition in node.ifs:
+            visitor.visit(condition)
+
+    @staticmethod
+    def visit_for(visitor, node):
+        visitor.visit(node.iter)
+        ProjectConversion.bind(visitor, node.target)
+        for statement in node.body + node.orelse:
+            visitor.visit(statement)
+
+    @staticmethod
+    def visit_lambda(visitor, node):
+        arguments = node.args
+        for default in [*arguments.defaults, *arguments.kw_defaults]:
+            if default is not None:
+                visitor.visit(default)
+        visitor.push_scope()
+        named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+        visitor.current_scope.update(argument.arg for argument in named if argument is not None)
+        visitor.visit(node.body)
+        visitor.pop_scope()
+
+    @staticmethod
+    def visit_class(visitor, node):
+        """As Python does: a class's own names are not in scope inside its methods."""
+        for expression in [*node.bases, *node.keywords, *node.decorator_list]:
+            visitor.visit(expression)
+        visitor.push_scope()
+        for statement in node.body:
+            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visitor.visit(statement)
+                continue
+            class_scope, name = visitor.locals_stack.pop(), statement.name
+            visitor.push_scope()
+            statement.name = ""  # nor is a method's own name
+            visitor.visit(statement)
+            statement.name = name
+            visitor.pop_scope()
+            visitor.locals_stack.append(class_scope)
+            class_scope.add(name)
+        visitor.pop_scope()
+
+    @staticmethod
+    def gen_src_in_file_order(resolver):
+        """Resolver.gen_src, with the copied definitions in the order this file has them."""
+        converter, copied = resolver.converter, {}
+        wanted = resolver.global_refs.copy()
+        while resolver.global_refs:
+            name = resolver.global_refs.pop()
+            copied[name], references = converter.collect_definition(name)
+            resolver.add_references(references)
+            resolver.global_refs -= resolver.local_refs
+            resolver.local_refs.add(name)
+            converter.imports[name] = f"from {resolver.module_name} import {name}"
+        resolver.global_refs = wanted
+        line = {}
+        for node in converter.ast.body:
+            for bound in node.targets if isinstance(node, ast.Assign) else [node]:
+                line.setdefault(getattr(bound, "id", getattr(bound, "name", None)), node.lineno)
+        return "\n".join([*resolver.imports, *(copied[name] for name in sorted(copied, key=lambda n: line.get(n, 0)))])
+
+    @hookimpl
+    def convert_collect_imports(self, converter):
+        converter.imports["__file__"] = ""  # a module's own name, wherever it is copied to
+        for node in converter.ast.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    single = ast.Import([alias]) if isinstance(node, ast.Import) else ast.ImportFrom(node.module, [alias], 0)
+                    converter.imports[alias.asname or alias.name] = ast.unparse(single)
+
+    @staticmethod
+    def app_call(converter):
+        for node in converter.ast.body:
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == converter.app._instance_name:
+                return node.value
+
+    @staticmethod
+    def middleware_path(converter, path):
+        package, _, name = path.rpartition(".")
+        return f"{converter.project_name}.{package}.middleware.{name}" if package == converter.app.app_name else path
+
+    @hookimpl
+    def convert_build_settings(self, converter, resolver, settings_ast):
+        """The keywords given to LiveblogDjango(), with what they need, after Django's own;
+        DEBUG from the environment (off unless asked) and the refusal of the development key."""
+        from nanodjango.convert.utils import collect_references
+
+        stock = {node.targets[0].id: node for node in settings_ast.body
+                 if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+        resolver.local_refs.add("BASE_DIR")  # startproject's: the project's folder
+        ours = []
+        for keyword in self.app_call(converter).keywords:
+            if keyword.arg in self.nanodjango_settings:
+                continue
+            if keyword.arg == "MIDDLEWARE":  # a function of nanodjango's list: write out its answer
+                value = [self.middleware_path(converter, path) for path in settings.MIDDLEWARE]
+                keyword.value = ast.parse(repr(value)).body[0].value
+            resolver.add_references(collect_references(keyword.value))
+            if ast.unparse(keyword.value) != keyword.arg:  # MEDIA_ROOT=MEDIA_ROOT: its copied definition sets it
+                ours.append(ast.Assign([ast.Name(keyword.arg, ast.Store())], keyword.value, lineno=0))
+        production = ast.parse('DEBUG = env_flag("DJANGO_DEBUG")\nrefuse_unsafe_production_settings(DEBUG, SECRET_KEY)')
+        resolver.add_references({"env_flag", "refuse_unsafe_production_settings"})
+        stock["INSTALLED_APPS"].value.elts.append(ast.Constant("django_distill"))
+
+        replaced = {keyword.arg for keyword in self.app_call(converter).keywords} | {"DEBUG"}
+        settings_ast.body = [node for node in settings_ast.body if node not in
+                             [stock[name] for name in replaced if name in stock]]
+        definitions = [node for node in ast.parse(resolver.gen_src()).body
+                       if not isinstance(node, (ast.Import, ast.ImportFrom))]
+        resolver.global_refs.clear()  # the converter adds only the imports now
+        for name in [name for name, line in converter.imports.items() if f"{converter.project_name}.settings" in line]:
+            del converter.imports[name]  # other modules keep their own copy, not an import of settings
+        settings_ast.body += [*definitions, *ours, *production.body]
+
+    @hookimpl
+    def convert_copy_assets(self, converter):
+        """The seed beside demo.py, the photos with the database the converter copies, and
+        migrations that name this file's functions pointed at the models module."""
+        shutil.copytree(BASE_DIR / "seed", converter.app_path / "seed")
+        if (BASE_DIR / "media").is_dir():
+            shutil.copytree(BASE_DIR / "media", converter.root_path / "media")
+        name, models = converter.app.app_name, f"{converter.project_name}.{converter.app.app_name}.models"
+        for migration in (converter.app_path / "migrations").glob("*.py"):
+            text = migration.read_text().replace(f"\nimport {name}\n", f"\nimport {models}\n")
+            migration.write_text(re.sub(rf"(?<![\w\"'.]){name}\.(?=\w)", f"{models}.", text))
+
+    @hookimpl
+    def convert_build_app_api(self, converter, resolver, extra_src):
+        """`app.api.parser = ...` and the like, said of the project's `api`."""
+        from nanodjango.convert.utils import collect_references
+
+        prefix = f"{converter.app._instance_name}.api."
+        for node in converter.ast.body:
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).startswith(prefix):
+                resolver.add_references(collect_references(node.value))
+                extra_src.append(ast.unparse(node).replace(prefix, "api.", 1))
+
+    @hookimpl
+    def convert_build_app_urls(self, converter, resolver, urls, extra_src):
+        """The JSON poll's fast path ahead of the API's route; the bake's pages as distill paths."""
+        urls.append(urls.pop(0))  # the converter puts the API's include first
+        resolver.imports.add("from django_distill import distill_path")
+        for index, (view, config) in enumerate(converter.app._routes.values()):
+            if "distill_file" not in config:
+                continue
+            extra = f"distill_file={config['distill_file']!r}" if config["distill_file"] else ""
+            if function := config["distill_func"]:
+                extra = f"distill_func={function.__name__}"
+                resolver.add_references({function.__name__})
+            urls[index] = urls[index].replace("path(", "distill_path(", 1).removesuffix("),") + f", {extra}),"
+
+    @hookimpl
+    def convert_build_app_admin_done(self, converter):
+        model_admins = [name for name, value in vars(converter.module).items()
+                        if isinstance(value, type) and issubclass(value, admin.ModelAdmin)
+                        and value.__module__ == converter.module.__name__]
+        self.write_module(converter, "admin", model_admins)
+
+    @hookimpl
+    def convert_build_app_templatetags_done(self, converter):
+        middleware = [path.rpartition(".")[2] for path in settings.MIDDLEWARE
+                      if path.startswith(f"{converter.app.app_name}.")]
+        self.write_module(converter, "middleware", middleware)
+        self.write_module(converter, "demo", ["load_demo"])
+        commands = converter.app_path / "management" / "commands"
+        commands.mkdir(parents=True)
+        for folder in (commands.parent, commands):
+            (folder / "__init__.py").touch()
+        package = f"{converter.project_name}.{converter.app.app_name}"
+        (commands / "load_demo.py").write_text(self.load_demo_command.format(package=package))
+
+    @staticmethod
+    def write_module(converter, module, names):
+        from nanodjango.convert.converter import Resolver
+
+        resolver, sources = Resolver(converter, f".{module}"), []
+        for name in names:
+            source, references = converter.collect_definition(name)
+            resolver.add(name, references)
+            sources.append(source)
+        converter.write_file(converter.app_path / f"{module}.py", resolver.gen_src(), *sources)
+
+
+app.pm.register(ProjectConversion())
 
 
 if __name__ == "__main__":

@@ -30,9 +30,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, data=None, token=None, timeout=30):
+def http(method, url, data=None, token=None, timeout=30, headers=None):
     """One request: (status, headers, body), error statuses included rather than raised."""
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
+               **(headers or {})}
     body = json.dumps(data).encode() if data is not None else None
     try:
         with urllib.request.urlopen(urllib.request.Request(url, body, headers, method=method), timeout=timeout) as r:
@@ -52,6 +53,29 @@ def server_database(tmp_path):
     with psycopg.connect(suite_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return suite_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_server_database(url):
+    """Undo server_database(): a PostgreSQL database is dropped, a SQLite file goes with tmp_path."""
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def wait_for(url, seconds=30):
+    """Until the server answers at url (any status), or RuntimeError."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
 
 
 def manage(env, *args):
@@ -81,14 +105,8 @@ class LiveServer:
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--access-logfile", "-", "liveblog:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/api/sessions", timeout=2)
-                return self
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start")
+        wait_for(self.url + "/api/sessions")
+        return self
 
     def sibling(self):
         """Another server process on the same database, on a port of its own."""
@@ -107,12 +125,7 @@ class LiveServer:
     def close(self):
         """Stop, and drop the server's PostgreSQL database if it made one."""
         self.stop()
-        url = self.env["DATABASE_URL"]
-        if url.startswith(("postgres://", "postgresql://")):
-            import psycopg
-
-            with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        drop_server_database(self.env["DATABASE_URL"])
 
     def get(self, path, headers=None):
         request = urllib.request.Request(self.url + path, headers=headers or {})

@@ -70,9 +70,10 @@ def production_env(**extra):
     return {**env, "DATABASE_URL": "sqlite:////tmp/liveblog-production-check.sqlite3", **extra}
 
 
-def test_serve_refuses_the_development_secret_key():
+@pytest.mark.parametrize("key", [{}, {"DJANGO_SECRET_KEY": ""}], ids=["unset", "empty"])
+def test_serve_refuses_the_development_secret_key(key):
     result = subprocess.run([sys.executable, "-m", "nanodjango", "serve", "liveblog.py", "127.0.0.1:0"],
-                            cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, env=production_env(**key), capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "refuses to serve in production with the development secret key" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr

@@ -29,11 +29,12 @@ liveblog.publish_update(session, None, body="The closing slide", image_alt="The 
 """
 
 
-def bake(tmp_path, which):
+def bake(tmp_path, which, photo=True):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}", "LIVEBLOG_DEMO": "0",
            "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media")}
     manage(env, "migrate", "--noinput")
-    subprocess.run([sys.executable, "-c", DEMO_WITH_A_PHOTO], cwd=ROOT, env=env, check=True, timeout=120)
+    demo = DEMO_WITH_A_PHOTO if photo else DEMO_WITH_A_PHOTO.split("photo = BytesIO()")[0]
+    subprocess.run([sys.executable, "-c", demo], cwd=ROOT, env=env, check=True, timeout=120)
     out = tmp_path / "site"
     manage({**env, "LIVEBLOG_BAKE": which}, "distill", "generate", "--output-directory", str(out),
            "--collectstatic", "--force", "--quiet")
@@ -93,3 +94,9 @@ def test_bake_all_includes_live_sessions_without_polling(tmp_path):
     assert "Query counts" in page or "database queries" in page
     assert "hx-get=" not in page and "data-poll-seconds" not in page
     assert len(list((out / "sessions").glob("*.md"))) == 13
+
+
+def test_bake_the_demo_as_first_loaded_which_has_no_photo(tmp_path):
+    out = bake(tmp_path, "ended", photo=False)
+    assert len(list((out / "sessions").glob("*.md"))) == 10
+    assert not (out / "media").exists()
