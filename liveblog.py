@@ -365,6 +365,10 @@ class Update(models.Model):
     def is_deleted(self):
         return self.deleted_at is not None
 
+    @property
+    def author_name(self):
+        return (self.author.get_full_name() or self.author.get_username()) if self.author else None
+
     def get_absolute_url(self):
         return f"{reverse('session_page', args=[self.session.slug])}#update-{self.pk}"
 
@@ -959,7 +963,7 @@ class UpdateOut(Schema):
 
     @staticmethod
     def resolve_author(obj):
-        return (obj.author.get_full_name() or obj.author.get_username()) if obj.author else None
+        return obj.author_name
 
     @staticmethod
     def resolve_url(obj, context):
@@ -1554,6 +1558,8 @@ def media(request, path):
 
 # --- Feeds and Markdown notes ---------------------------------------------------------
 
+FEED_LENGTH = 100
+
 
 class UpdatesFeed(Feed):
     """An Atom feed of current updates; an edit republishes an update with its new time."""
@@ -1575,7 +1581,7 @@ class UpdatesFeed(Feed):
         return update.edited_at or update.created_at
 
     def item_author_name(self, update):
-        return (update.author.get_full_name() or update.author.get_username()) if update.author else None
+        return update.author_name
 
 
 class SessionFeed(UpdatesFeed):
@@ -1611,7 +1617,6 @@ class ConferenceFeed(UpdatesFeed):
                 .order_by("-created_at")[:FEED_LENGTH])
 
 
-FEED_LENGTH = 100
 @app.route("/feed.xml", name="conference_feed", distill=True)
 def conference_feed(request):
     return ConferenceFeed()(request)
@@ -1927,8 +1932,8 @@ class Command(BaseCommand):
         stock = {node.targets[0].id: node for node in settings_ast.body
                  if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
         resolver.local_refs.add("BASE_DIR")  # startproject's: the project's folder
-        ours = []
-        for keyword in self.app_call(converter).keywords:
+        keywords, ours = self.app_call(converter).keywords, []
+        for keyword in keywords:
             if keyword.arg in self.nanodjango_settings:
                 continue
             if keyword.arg == "MIDDLEWARE":  # a function of nanodjango's list: write out its answer
@@ -1941,7 +1946,7 @@ class Command(BaseCommand):
         resolver.add_references({"env_flag", "refuse_unsafe_production_settings"})
         stock["INSTALLED_APPS"].value.elts.append(ast.Constant("django_distill"))
 
-        replaced = {keyword.arg for keyword in self.app_call(converter).keywords} | {"DEBUG"}
+        replaced = {keyword.arg for keyword in keywords} | {"DEBUG"}
         settings_ast.body = [node for node in settings_ast.body if node not in
                              [stock[name] for name in replaced if name in stock]]
         definitions = [node for node in ast.parse(resolver.gen_src()).body
