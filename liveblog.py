@@ -14,14 +14,17 @@ ALLOWED_HOSTS. See README.md.
 import ast
 import hashlib
 import hmac
+import html
 import json
 import os
 import re
 import secrets
 import shutil
+import sqlite3
 import time
 import zoneinfo
 from collections import defaultdict
+from contextlib import closing
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import lru_cache, wraps
@@ -111,6 +114,8 @@ class LiveblogDjango(Django):
         asked = os.environ.get("LIVEBLOG_DEMO", "")
         if env_flag("LIVEBLOG_DEMO") or (not self._production and asked == "" and not Session.objects.exists()):
             print(f"Loaded the demo conference: {load_demo()} new sessions (LIVEBLOG_DEMO=0 to skip).")
+        elif not self._production and asked == "" and (moved := move_demo()):
+            print(f"Moved {moved} untouched demo sessions so that one is live again (LIVEBLOG_DEMO=0 to skip).")
         return host_and_port
 
     def _pre_xsgi(self, is_prod=True):
@@ -177,6 +182,9 @@ app = LiveblogDjango(
     MEDIA_URL="/media/",
     STATIC_ROOT=BASE_DIR / "static-collected",
     ADMIN_URL="admin/",
+    # The bake copies STATIC_ROOT and MEDIA_ROOT whole: not the API docs' Swagger UI (the
+    # archive has no API), and no slide photo but those its /media/ route writes.
+    DISTILL_SKIP_STATICFILES_DIRS=["ninja", "slides"],
     **debug_setting,
 )
 
@@ -192,8 +200,9 @@ from django.core.files.uploadedfile import UploadedFile  # noqa: E402
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction  # noqa: E402
 from django.db.models import Count, F, Q  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from django.contrib.staticfiles import finders  # noqa: E402
 from django.http import (  # noqa: E402
-    Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
+    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
     HttpResponseRedirect,
 )
 from django.contrib.syndication.views import Feed  # noqa: E402
@@ -201,22 +210,21 @@ from django.shortcuts import get_object_or_404, render  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.urls import get_resolver, reverse  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.utils import dateformat, timezone  # noqa: E402
 from django.utils.feedgenerator import Atom1Feed  # noqa: E402
 from django.utils.html import format_html, strip_tags  # noqa: E402
 from django.utils.cache import add_never_cache_headers, patch_vary_headers  # noqa: E402
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login  # noqa: E402
 from django.utils.text import Truncator, slugify  # noqa: E402
 from django.views.static import serve as serve_static  # noqa: E402
-from django.views.decorators.http import require_GET, require_http_methods, require_POST  # noqa: E402
-from ninja import Body, Field, Header, Query, Schema, Status  # noqa: E402
+from django.views.decorators.http import require_http_methods, require_POST, require_safe  # noqa: E402
+from ninja import Body, Field, File, Form, Header, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
-from ninja.errors import ValidationError as NinjaValidationError  # noqa: E402
+from ninja.files import UploadedFile as NinjaUploadedFile  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
 from ninja.responses import NinjaJSONEncoder  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
-from pydantic import StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
-from pydantic import ValidationError as PydanticValidationError  # noqa: E402
+from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
 
@@ -261,6 +269,11 @@ class SessionQuerySet(models.QuerySet):
             Session.Status.ENDED: Q(ends_at__lte=now),
         }[status]
         return self.filter(Q(status_override=status) | Q(status_override="") & by_schedule)
+
+    def with_update_counts(self):
+        # An aggregate drops Meta.ordering (GROUP BY), so the schedule's order is asked for again.
+        counted = self.annotate(update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True)))
+        return counted.order_by(*Session._meta.ordering)
 
 
 class Session(models.Model):
@@ -542,9 +555,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
 def render_markdown(text):
     """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list."""
-    html = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
+    rendered = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
     return nh3.clean(
-        html,
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -604,17 +617,6 @@ def no_control_characters(value):
     return value
 
 
-def clean_text(value, name, max_length):
-    if CONTROL_CHARACTERS.search(value):
-        raise ValueError(f"{name} must not contain control characters")
-    value = value.strip()
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    if len(value) > max_length:
-        raise ValueError(f"{name} must be at most {max_length} characters")
-    return value
-
-
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
 
 
@@ -663,12 +665,9 @@ class UpdateForm(forms.Form):
 DEMO_FILE = BASE_DIR / "seed" / "demo-conference.json"
 
 
-def load_demo(now=None):
-    """Load the demo conference, moved in time so that one session is live `now`.
-
-    Sessions are keyed by slug: one that exists already is left as it is, so loading
-    twice adds nothing. Updates whose time is still to come are not posted.
-    """
+def demo_plan(now):
+    """The demo conference, and each session's start moved so that the live one began
+    `live_for_minutes` before `now`."""
     demo = json.loads(DEMO_FILE.read_text())
     zone = zoneinfo.ZoneInfo(demo["time_zone"])
 
@@ -676,12 +675,22 @@ def load_demo(now=None):
         planned = datetime.fromisoformat(f"{item['date']}T{item['start']}").replace(tzinfo=zone)
         return planned.astimezone(dt_timezone.utc)
 
-    now = now or timezone.now()
     live = next(item for item in demo["sessions"] if item["slug"] == demo["live_session"])
     shift = now.replace(second=0, microsecond=0) - timedelta(minutes=demo["live_for_minutes"]) - as_planned(live)
+    return demo, [(item, as_planned(item) + shift) for item in demo["sessions"]]
+
+
+def load_demo(now=None):
+    """Load the demo conference, moved in time so that one session is live `now`.
+
+    Sessions are keyed by slug: one that exists already is not loaded again (but moved, see
+    move_demo), so loading twice adds nothing. Updates whose time is still to come are not
+    posted. Returns how many sessions it created.
+    """
+    now = now or timezone.now()
+    demo, plan = demo_plan(now)
     created = 0
-    for item in demo["sessions"]:
-        starts = as_planned(item) + shift
+    for item, starts in plan:
         session, new = Session.objects.get_or_create(slug=item["slug"], defaults={
             "title": item["title"], "speakers": item["speakers"], "room": item["room"],
             "description": item["description"], "starts_at": starts,
@@ -692,7 +701,44 @@ def load_demo(now=None):
         for minutes, body, pinned in item["updates"]:
             if (posted_at := starts + timedelta(minutes=minutes)) <= now:
                 save_update(Update(session=session, created_at=posted_at), body=body, pinned=pinned)
+    move_demo(now)
     return created
+
+
+def untouched_demo(session, item, time_zone):
+    """Whether a session is still the demo as loaded: nobody changed it, nor posted, edited,
+    pinned or deleted in it (each of those moves its version past its count of updates)."""
+    updates = list(session.updates.all())
+    bodies = {body for _, body, _ in item["updates"]}
+    return (session.version == len(updates) and not session.status_override
+            and [session.title, session.speakers, session.room, session.description, session.time_zone]
+            == [item["title"], item["speakers"], item["room"], item["description"], time_zone]
+            and session.ends_at - session.starts_at == timedelta(minutes=item["minutes"])
+            and all(u.author_id is None and u.edited_at is None and not u.is_deleted and u.body in bodies
+                    for u in updates))
+
+
+def move_demo(now=None):
+    """Once the demo's live session is over, move every untouched demo session (and its
+    updates) so that it is live again; sessions a person created or changed stay as they
+    are. Returns how many sessions moved."""
+    now = now or timezone.now()
+    demo, plan = demo_plan(now)
+    live = Session.objects.filter(slug=demo["live_session"]).first()
+    if live is None or live.starts_at <= now < live.ends_at:
+        return 0
+    moved = 0
+    for item, starts in plan:
+        session = Session.objects.filter(slug=item["slug"]).first()
+        if session is None or session.starts_at == starts or not untouched_demo(session, item, demo["time_zone"]):
+            continue
+        shift = starts - session.starts_at
+        with transaction.atomic():
+            Session.objects.filter(pk=session.pk).update(starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift)
+            session.updates.update(created_at=F("created_at") + shift)
+        cache.delete(state_key(session.slug))
+        moved += 1
+    return moved
 
 
 # --- Admin ----------------------------------------------------------------------------
@@ -700,24 +746,38 @@ def load_demo(now=None):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ["title", "speakers", "room", "starts_at", "status_display", "update_count", "post_update_link"]
+    list_display = ["title", "speakers", "room", "local_start", "status_display", "update_count", "post_update_link"]
     list_filter = ["status_override", "room"]
     search_fields = ["title", "speakers", "room"]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["go_live", "end_session", "follow_schedule"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            live_updates=Count("updates", filter=Q(updates__deleted_at__isnull=True))
-        )
+        return super().get_queryset(request).with_update_counts()
+
+    def get_form(self, request, obj=None, **kwargs):
+        local = "Local time where the session happens: in its time zone, below."
+        return super().get_form(request, obj, help_texts={"starts_at": local, "ends_at": local}, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Organisers type and read times in the session's own zone, not the server's UTC."""
+        session = self.get_object(request, object_id) if object_id else None
+        zone = request.POST.get("time_zone") or (session.time_zone if session else "UTC")
+        with timezone.override(zone if zone in known_time_zones() else "UTC"):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return response.render() if hasattr(response, "render") else response  # render in the zone
+
+    @admin.display(description="starts", ordering="starts_at")
+    def local_start(self, obj):
+        return dateformat.format(timezone.localtime(obj.starts_at, obj.tzinfo), "D j M Y, H:i T")
 
     @admin.display(description="status")
     def status_display(self, obj):
         return obj.get_status_override_display() + " (by hand)" if obj.status_override else obj.status.label
 
-    @admin.display(description="updates", ordering="live_updates")
+    @admin.display(description="updates", ordering="update_count")
     def update_count(self, obj):
-        return obj.live_updates
+        return obj.update_count
 
     @admin.display(description="")
     def post_update_link(self, obj):
@@ -837,18 +897,32 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # --- API ------------------------------------------------------------------------------
 
-class ObjectBodyParser(Parser):
-    """Every body this API takes is a JSON object; Ninja would read a list or a number
-    as an empty object and fill in the defaults."""
+class ApiParser(Parser):
+    """Every body this API takes is a JSON object (Ninja would read a list or a number as
+    an empty object and fill in the defaults), and a JSON post fills the fields that a
+    multipart form would (Ninja's Form reads request.POST alone)."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        try:
+            data = super().parse_body(request)
+        except ValueError:
+            raise HttpError(400, "The body is not valid JSON.") from None
         if not isinstance(data, dict):
-            raise ValueError("the body must be a JSON object")  # Ninja answers 400
+            raise HttpError(400, "The body must be a JSON object.")
         return data
 
+    def parse_querydict(self, data, list_fields, request):
+        if data is request.POST and request.content_type == "application/json":
+            return self.parse_body(request)
+        if data is request.POST and request.content_type not in FORM_TYPES:
+            raise HttpError(415, "Send JSON (application/json) or a multipart form (multipart/form-data).")
+        return super().parse_querydict(data, list_fields, request)
 
-app.api.parser = ObjectBodyParser()
+
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+app.api.parser = ApiParser()
 app.api.urls_namespace = "api"
 app.api.title = "liveblog API"
 app.api.description = (
@@ -977,88 +1051,93 @@ class ChangesOut(Schema):
     deleted: list[int]
 
 
-def check_time_zone(name):
-    try:
-        validate_time_zone(name)
-    except ValidationError as error:
-        raise ValueError(error.messages[0]) from None
-    return name
+# What the server accepts, said as patterns so that the OpenAPI document says it too.
+# Python's `re` checks them (regex_engine), the same engine that reads them in tests.
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
+PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty: no control characters, no lone surrogates
+SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
+# An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
+DATE_TIME = (r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+             r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")
+SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
 
 
-def in_utc(moment, zone):
-    """A time as UTC; one without an offset is local time in `zone`."""
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=zone)
-    if abs(moment.utcoffset()) > timedelta(hours=14):  # no place on Earth is further off
-        raise ValueError("a UTC offset must be within ±14:00")
-    try:
-        return moment.astimezone(dt_timezone.utc)
-    except OverflowError:
-        raise ValueError("the time is out of range") from None
+def text(max_length, blank=True, **field):
+    """A text field: the schema gives its pattern, ApiSchema checks it with a plain message."""
+    return Field(max_length=max_length, json_schema_extra={"pattern": PLAIN_TEXT if blank else SOME_TEXT}, **field)
 
 
-class SessionIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    slug: str | None = Field(None, pattern=r"^[-a-zA-Z0-9_]{1,100}$")
-    speakers: str = Field("", max_length=200)
-    room: str = Field("", max_length=100)
-    description: str = Field("", max_length=5000)
-    starts_at: datetime
-    ends_at: datetime
-    time_zone: str = "UTC"
-    status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
+class ApiSchema(Schema):
+    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True)
 
-    _title = field_validator("title")(lambda v: clean_text(v, "title", 200))
-    _text = field_validator("speakers", "room", "description")(no_control_characters)
-    _time_zone = field_validator("time_zone")(check_time_zone)
-
-    @field_validator("starts_at", "ends_at", mode="before")
+    @field_validator("*")
     @classmethod
-    def iso_text(cls, value):
-        if not isinstance(value, str):  # pydantic would read a number as seconds since 1970
-            raise ValueError("give the time as ISO 8601 text, such as 2025-09-08T09:00:00")
+    def plain_text(cls, value, info):
+        pattern = (cls.model_fields[info.field_name].json_schema_extra or {}).get("pattern")
+        if isinstance(value, str) and pattern in (PLAIN_TEXT, SOME_TEXT):
+            if CONTROL_CHARACTERS.search(value):
+                raise ValueError("must not contain control characters")
+            if pattern == SOME_TEXT and not value:  # surrounding white space is already stripped
+                raise ValueError("must not be empty")
         return value
 
-    @model_validator(mode="after")
-    def times_in_order(self):
-        # A time without an offset means local time where the session happens.
-        self.starts_at, self.ends_at = (in_utc(t, zoneinfo.ZoneInfo(self.time_zone)) for t in (self.starts_at, self.ends_at))
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
+
+class SessionIn(ApiSchema):
+    title: str = text(200, blank=False)
+    slug: str | None = Field(None, pattern=SLUG)
+    speakers: str = text(200, default="")
+    room: str = text(100, default="")
+    description: str = text(5000, default="")
+    starts_at: datetime = Field(json_schema_extra={"pattern": DATE_TIME})
+    minutes: int = Field(ge=1, le=7 * 24 * 60, description="How long the session lasts.")
+    time_zone: str = Field("UTC", description="Its IANA name: times on the pages show in it.",
+                           json_schema_extra={"enum": sorted(known_time_zones())})
+    status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def known_zone(cls, name):
+        if name not in known_time_zones():
+            raise ValueError(f"{name!r} is not a known IANA time zone; use a name such as America/Chicago")
+        return name
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def iso_text(cls, value):
+        if not isinstance(value, str) or not re.match(DATE_TIME, value):  # pydantic reads numbers as epoch seconds
+            raise ValueError("give the time as RFC 3339 text with its offset, such as 2025-09-08T09:00:00-05:00")
+        return value
 
 
-class SessionPatch(Schema):
-    title: str | None = None
-    speakers: str | None = Field(None, max_length=200)
-    room: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=5000)
+class SessionPatch(ApiSchema):
+    title: str | None = text(200, blank=False, default=None)
+    speakers: str | None = text(200, default=None)
+    room: str | None = text(100, default=None)
+    description: str | None = text(5000, default=None)
     status: Session.Status | Literal["auto"] | None = Field(
         None, description="live, ended or upcoming to set it by hand; auto to follow the times.")
 
-    _text = field_validator("speakers", "room", "description")(no_control_characters)
 
-    @field_validator("title")
+class UpdateIn(ApiSchema):
+    """A new update: JSON, or a multipart form that may carry a slide photo instead of text."""
+
+    body: str = text(MAX_BODY_LENGTH, default="", description="Markdown")
+    pinned: bool = False
+    image_alt: str = text(300, default="", description="What the slide photo shows")
+
+    @field_validator("pinned", mode="before")
     @classmethod
-    def title_not_empty(cls, value):
-        return None if value is None else clean_text(value, "title", 200)
+    def boolean_in_json(cls, value, info):  # a form sends "true"; JSON must send true
+        if info.context and info.context["request"].content_type == "application/json" and not isinstance(value, bool):
+            raise ValueError("pinned must be true or false")
+        return value
 
 
-class UpdateIn(Schema):
-    body: str = Field(description="Markdown", min_length=1, max_length=MAX_BODY_LENGTH)
-    pinned: StrictBool = False
+class UpdatePatch(ApiSchema):
+    body: str = text(MAX_BODY_LENGTH, blank=False, default=None, description="Markdown")
+    pinned: StrictBool = None
 
-    _body = field_validator("body")(lambda v: clean_text(v, "body", MAX_BODY_LENGTH))
-
-
-class UpdatePatch(Schema):
-    body: str | None = None
-    pinned: StrictBool | None = None
-
-    @field_validator("body")
-    @classmethod
-    def body_not_empty(cls, value):
-        return None if value is None else clean_text(value, "body", MAX_BODY_LENGTH)
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["body"]}, {"required": ["pinned"]}]})
 
     @model_validator(mode="after")
     def something_to_change(self):
@@ -1067,10 +1146,8 @@ class UpdatePatch(Schema):
         return self
 
 
-class TokenIn(Schema):
-    name: str = Field("API token", min_length=1, max_length=100)
-
-    _name = field_validator("name")(no_control_characters)
+class TokenIn(ApiSchema):
+    name: str = text(100, blank=False, default="API token")
 
 
 class TokenOut(Schema):
@@ -1081,8 +1158,9 @@ class TokenOut(Schema):
 
 # Path parameters checked before any query: PostgreSQL refuses a NUL in text and an id
 # beyond 64 bits with an error of its own.
-SlugText = Annotated[str, StringConstraints(pattern=r"^[-a-zA-Z0-9_]{1,100}$")]
+SlugText = Annotated[str, StringConstraints(pattern=SLUG)]
 UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
+IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 
 
 def unique_slug(title):
@@ -1169,10 +1247,9 @@ def create_session(request, data: SessionIn):
     poster(request)
     if data.slug and Session.objects.filter(slug=data.slug).exists():
         raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
-    fields = data.dict(exclude={"status", "slug"})
-    session = Session.objects.create(
-        **fields, slug=data.slug or unique_slug(data.title), status_override=data.status or ""
-    )
+    fields = data.dict(exclude={"status", "slug", "minutes"})
+    session = Session.objects.create(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
+                                     slug=data.slug or unique_slug(data.title), status_override=data.status or "")
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
@@ -1191,44 +1268,33 @@ def change_session(request, slug: SlugText, data: SessionPatch):
     return save_session(session)
 
 
-MULTIPART_UPDATE = {"type": "object", "properties": {
-    "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "description": "Markdown"},
-    "image": {"type": "string", "format": "binary", "description": "A slide photo: JPEG, PNG, WebP or GIF"},
-    "image_alt": {"type": "string", "maxLength": 300, "description": "What the photo shows"},
-    "pinned": {"type": "boolean"},
-}}
-NEW_UPDATE_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": UpdateIn.model_json_schema()},
-    "multipart/form-data": {"schema": MULTIPART_UPDATE},
+# The same operation takes JSON, which ApiParser reads into the form's fields, or a
+# multipart form with a photo. Either must carry text, or the form a photo.
+NEW_UPDATE_BODY = {"requestBody": {"content": {
+    "multipart/form-data": {"schema": {"anyOf": [{"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
+                                                 {"required": ["image"]}]}},
+    "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
+        "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "pattern": SOME_TEXT, "description": "Markdown"},
+        "pinned": {"type": "boolean", "default": False}}}},
 }}}
 
 
-def new_update_fields(request):
-    """A new update's fields from a JSON body, or from a multipart form with a photo."""
-    if request.content_type == "multipart/form-data":
-        form = UpdateForm(request.POST, request.FILES)
-        if not form.is_valid():
-            raise HttpError(form.error_status(default=422), form.error_text())
-        return {name: form.cleaned_data[name] for name in ("body", "pinned", "image", "image_alt")}
-    try:
-        data = UpdateIn.model_validate(ObjectBodyParser().parse_body(request))
-    except ValueError as error:
-        if isinstance(error, PydanticValidationError):
-            raise NinjaValidationError(error.errors(include_url=False, include_context=False)) from None
-        raise HttpError(400, "Send a JSON object, or a multipart form with a photo.") from None
-    return {"body": data.body, "pinned": data.pinned}
-
-
-@app.api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413)},
-          auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
-def post_update(request, slug: SlugText, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+@app.api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413, 415)},
+              auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
+def post_update(request, slug: SlugText, data: Form[UpdateIn], image: File[NinjaUploadedFile] = None,
+                idempotency_key: IdempotencyKey | None = Header(None, alias="Idempotency-Key")):
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = poster(request)
-    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
-        raise HttpError(400, "Idempotency-Key must be 8 to 64 letters, digits, - or _.")
     session = get_object_or_404(Session, slug=slug)
-    update, created = publish_update(session, author, key=idempotency_key, **new_update_fields(request))
+    if not data.body.strip() and not image:
+        raise HttpError(422, "Write something or add a slide photo.")
+    try:
+        photo = slide_photo(image) if image else None
+    except ValidationError as error:
+        raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
+    update, created = publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
+                                     image_alt=data.image_alt, key=idempotency_key)
     return Status(201 if created else 200, update)
 
 
@@ -1289,7 +1355,8 @@ def unauthorized(request, exc):
 BAKE = os.environ.get("LIVEBLOG_BAKE", "")
 
 
-def baked_sessions():
+def published_sessions():
+    """Every session, or in an archive baked with LIVEBLOG_BAKE=ended the ended ones alone."""
     sessions = Session.objects.all()
     return sessions.with_status(Session.Status.ENDED) if BAKE == "ended" else sessions
 
@@ -1297,11 +1364,11 @@ def baked_sessions():
 # Generators, not lists: django-distill draws a route once without arguments (and fails)
 # when its function returns an empty list.
 def baked_slugs():
-    yield from ({"slug": slug} for slug in baked_sessions().values_list("slug", flat=True))
+    yield from ({"slug": slug} for slug in published_sessions().values_list("slug", flat=True))
 
 
 def baked_media():
-    photos = Update.objects.filter(session__in=baked_sessions(), deleted_at__isnull=True).exclude(image="")
+    photos = Update.objects.filter(session__in=published_sessions(), deleted_at__isnull=True).exclude(image="")
     yield from ({"path": name} for name in photos.values_list("image", flat=True))
 
 
@@ -1324,11 +1391,9 @@ def schedule_sections(sessions):
 
 
 @app.route("/", name="schedule", distill_file="index.html")
-@require_GET
+@require_safe
 def schedule(request):
-    sessions = baked_sessions().annotate(
-        update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True))
-    )
+    sessions = published_sessions().with_update_counts()
     return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions), "baked": BAKE})
 
 
@@ -1358,7 +1423,7 @@ def live_context(session, since=None):
 
 
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
-@require_GET
+@require_safe
 def session_page(request, slug):
     """The page every reader shares (cached), or for an author the same with the desk."""
     order = reading_order(request)
@@ -1381,7 +1446,7 @@ def session_page(request, slug):
 
 
 @app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
-@require_GET
+@require_safe
 def session_changes(request, slug, since):
     """The htmx poll: what changed since cursor N, drawn with the page's own partials.
 
@@ -1547,7 +1612,7 @@ SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)
 
 
 @app.route("/media/<path:path>", name="media", distill_func=baked_media)
-@require_GET
+@require_safe
 def media(request, path):
     if not SERVE_MEDIA:
         raise Http404("Slide photos are served by the web server.")
@@ -1556,20 +1621,40 @@ def media(request, path):
     return response
 
 
+@app.route("/favicon.ico", name="favicon", distill_file="favicon.ico")
+@require_safe
+def favicon(request):
+    """Browsers, feed readers and crawlers ask for /favicon.ico whatever a page links to."""
+    response = FileResponse(open(finders.find("liveblog/favicon.ico"), "rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 # --- Feeds and Markdown notes ---------------------------------------------------------
 
 FEED_LENGTH = 100
+SITE_NAME = "liveblog"
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with each update in <content>, where feed readers look for the full text
+    (Django's Atom1Feed puts an item's description in <summary>)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        handler.addQuickElement("content", item["description"], {"type": "html"})
 
 
 class UpdatesFeed(Feed):
     """An Atom feed of current updates; an edit republishes an update with its new time."""
 
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
+    author_name = SITE_NAME  # RFC 4287: entries without an author take the feed's
+    description_template = "liveblog/_feed_item.html"  # the update, and its photo by absolute URL
 
     def item_title(self, update):
-        return Truncator(strip_tags(update.html)).words(12) or "(image)"
-
-    description_template = "liveblog/_feed_item.html"  # the update, and its photo by absolute URL
+        # The text as a reader sees it: the feed generator escapes it once more.
+        return html.unescape(Truncator(strip_tags(update.html)).words(12)) or "(image)"
 
     def item_link(self, update):
         return update.get_absolute_url()
@@ -1603,7 +1688,7 @@ class SessionFeed(UpdatesFeed):
 
 
 class ConferenceFeed(UpdatesFeed):
-    title = "liveblog: every session"
+    title = f"{SITE_NAME}: every session"
     subtitle = "The latest updates from every session."
 
     def link(self):
@@ -1613,8 +1698,8 @@ class ConferenceFeed(UpdatesFeed):
         return f"{update.session.title}: {super().item_title(update)}"
 
     def items(self):
-        return (Update.objects.filter(deleted_at__isnull=True).select_related("session", "author")
-                .order_by("-created_at")[:FEED_LENGTH])
+        return (Update.objects.filter(deleted_at__isnull=True, session__in=published_sessions())
+                .select_related("session", "author").order_by("-created_at")[:FEED_LENGTH])
 
 
 @app.route("/feed.xml", name="conference_feed", distill=True)
@@ -1657,17 +1742,17 @@ def markdown_response(text):
 
 
 @app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=baked_slugs)
-@require_GET
+@require_safe
 def session_markdown(request, slug):
     return markdown_response(markdown_notes([get_object_or_404(Session, slug=slug)], heading_level=1))
 
 
 @app.route("/conference.md", name="conference_markdown", distill=True)
-@require_GET
+@require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
     days = defaultdict(list)
-    for session in Session.objects.order_by("starts_at"):
+    for session in published_sessions().order_by("starts_at"):
         days[timezone.localtime(session.starts_at, session.tzinfo).date()].append(session)
     text = "# Conference notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
@@ -1961,6 +2046,10 @@ class Command(BaseCommand):
         """The seed beside demo.py, the photos with the database the converter copies, and
         migrations that name this file's functions pointed at the models module."""
         shutil.copytree(BASE_DIR / "seed", converter.app_path / "seed")
+        if (converter.root_path / "db.sqlite3").exists():  # a plain copy misses what is still in the WAL
+            with closing(sqlite3.connect(BASE_DIR / "db.sqlite3")) as source:
+                with closing(sqlite3.connect(converter.root_path / "db.sqlite3")) as copy:
+                    source.backup(copy)
         if (BASE_DIR / "media").is_dir():
             shutil.copytree(BASE_DIR / "media", converter.root_path / "media")
         name, models = converter.app.app_name, f"{converter.project_name}.{converter.app.app_name}.models"

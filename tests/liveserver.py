@@ -144,7 +144,7 @@ class LiveServer:
     def new_session(self, slug, status="live"):
         return self.api("POST", "/sessions", {
             "title": f"Session {slug}", "slug": slug, "speakers": "Carson Gross", "room": "Main hall",
-            "starts_at": "2025-09-08T09:00:00", "ends_at": "2025-09-08T10:00:00",
+            "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60,
             "time_zone": "America/Chicago", "status": status})
 
     def post(self, slug, body, **fields):

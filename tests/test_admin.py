@@ -89,3 +89,27 @@ def test_admin_refuses_an_unknown_time_zone(client, admin_user, session):
     assert response.status_code == 200
     assert "is not a known IANA time zone" in response.content.decode()
     assert Session.objects.get(pk=session.pk).time_zone == "America/Chicago"
+
+
+def test_admin_reads_and_shows_times_in_the_sessions_own_zone(client, admin_user, db):
+    client.force_login(admin_user)
+    response = client.post("/admin/liveblog/session/add/", {
+        "title": "Keynote", "slug": "chicago", "starts_at_0": "2025-09-08", "starts_at_1": "09:00",
+        "ends_at_0": "2025-09-08", "ends_at_1": "10:00", "time_zone": "America/Chicago"})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    session = Session.objects.get(slug="chicago")
+    assert session.starts_at.isoformat() == "2025-09-08T14:00:00+00:00"  # 09:00 CDT
+    form = client.get(f"/admin/liveblog/session/{session.pk}/change/").content.decode()
+    assert 'name="starts_at_1" value="09:00:00"' in form and 'name="ends_at_1" value="10:00:00"' in form
+    assert "Local time where the session happens" in form
+    listing = client.get("/admin/liveblog/session/").content.decode()
+    assert "Mon 8 Sep 2025, 09:00 CDT" in listing
+
+
+def test_admin_form_with_an_unknown_zone_is_refused_not_a_crash(client, admin_user, db):
+    client.force_login(admin_user)
+    response = client.post("/admin/liveblog/session/add/", {
+        "title": "T", "slug": "t", "starts_at_0": "2025-09-08", "starts_at_1": "09:00",
+        "ends_at_0": "2025-09-08", "ends_at_1": "10:00", "time_zone": "Mars/Base"})
+    assert response.status_code == 200 and "is not a known IANA time zone" in response.content.decode()
+    assert not Session.objects.exists()

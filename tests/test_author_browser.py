@@ -116,7 +116,7 @@ def test_a_retry_of_a_draft_that_was_already_posted_does_not_post_twice(server, 
     # The first attempt reaches the server, but the page never hears back (a lost connection).
     author.evaluate("""() => {
         const form = document.getElementById('compose');
-        return fetch(form.getAttribute('hx-post'), {method: 'POST', body: new FormData(form),
+        return fetch(form.getAttribute('data-hx-post'), {method: 'POST', body: new FormData(form),
                      headers: {'HX-Request': 'true', 'X-CSRFToken': form.elements.csrfmiddlewaretoken.value}});
     }""")
     author.keyboard.press("Control+Enter")  # the author tries again with the same draft

@@ -26,6 +26,14 @@ Image.new("RGB", (800, 450), "navy").save(photo, "JPEG")
 session = liveblog.Session.objects.get(slug="keynote-htmx-and-lateral-thinking")
 liveblog.publish_update(session, None, body="The closing slide", image_alt="The closing slide",
                         image=liveblog.slide_photo(SimpleUploadedFile("s.jpg", photo.getvalue())))
+# Photos the ended-only archive must leave out: a deleted update's, and a live session's.
+gone, _ = liveblog.publish_update(session, None, body="Wrong slide", image_alt="Wrong slide",
+                                  image=liveblog.slide_photo(SimpleUploadedFile("w.jpg", photo.getvalue())))
+liveblog.delete_update(gone)
+live = liveblog.Session.objects.get(slug="high-performance-django-at-ten")
+liveblog.publish_update(live, None, body="Live slide", image_alt="Live slide",
+                        image=liveblog.slide_photo(SimpleUploadedFile("l.jpg", photo.getvalue())))
+print(gone.image.name, live.updates.exclude(image="").get().image.name)
 """
 
 
@@ -34,8 +42,10 @@ def bake(tmp_path, which, photo=True):
            "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media")}
     manage(env, "migrate", "--noinput")
     demo = DEMO_WITH_A_PHOTO if photo else DEMO_WITH_A_PHOTO.split("photo = BytesIO()")[0]
-    subprocess.run([sys.executable, "-c", demo], cwd=ROOT, env=env, check=True, timeout=120)
+    made = subprocess.run([sys.executable, "-c", demo], cwd=ROOT, env=env, check=True, timeout=120,
+                          capture_output=True, text=True)
     out = tmp_path / "site"
+    (tmp_path / "left-out.txt").write_text(made.stdout)
     manage({**env, "LIVEBLOG_BAKE": which}, "distill", "generate", "--output-directory", str(out),
            "--collectstatic", "--force", "--quiet")
     return out
@@ -86,6 +96,20 @@ def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):
     assert [p for p in seen if p.startswith("/media/slides/") and p.endswith(".jpg")]  # the photo came along
     for html in pages.values():
         assert "hx-get=" not in html and "/api/" not in html  # nothing asks a server
+
+
+def test_the_ended_only_bake_publishes_the_ended_sessions_alone(tmp_path):
+    out = bake(tmp_path, "ended")
+    feed = (out / "feed.xml").read_text()
+    notes = (out / "conference.md").read_text()
+    for unpublished in ["High Performance Django at Ten", "A(i) Modest Proposal", "Live slide"]:
+        assert unpublished not in feed and unpublished not in notes, unpublished
+    assert "Keynote: HTMX and Lateral Thinking" in feed and "Keynote: HTMX and Lateral Thinking" in notes
+    photos = sorted(str(p.relative_to(out / "media")) for p in (out / "media").rglob("*") if p.is_file())
+    assert len(photos) == 1 and photos[0].startswith("slides/")  # the closing slide, nothing else
+    assert not set((tmp_path / "left-out.txt").read_text().split()) & set(photos)
+    assert not (out / "static" / "ninja").exists()  # no API docs in an archive without an API
+    assert sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) < 5_000_000  # was 20 MB of Swagger UI
 
 
 def test_bake_all_includes_live_sessions_without_polling(tmp_path):

@@ -87,7 +87,7 @@ def server(tmp_path_factory):
     for n, payload in enumerate(PAYLOADS[:12]):  # payloads in the session's own fields too
         live.api("POST", "/sessions", {
             **{field: payload for field in TEXT_FIELDS}, "slug": f"hostile-{n}",
-            "starts_at": "2025-09-08T09:00:00", "ends_at": "2025-09-08T10:00:00", "status": "live"})
+            "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60, "status": "live"})
     yield live
     live.close()
 
@@ -142,9 +142,7 @@ def test_hostile_slugs_are_refused(server):
 
     for slug in ["<script>", "x onload=alert(1)", "javascript:alert(1)", "../admin"]:
         with pytest.raises(urllib.error.HTTPError) as refused:
-            server.api("POST", "/sessions", {"title": "t", "slug": slug, "starts_at": "2025-09-08T09:00:00",
-                                             "ends_at": "2025-09-08T10:00:00"})
+            server.api("POST", "/sessions", {"title": "t", "slug": slug, "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60})
         assert refused.value.code == 422
-    generated = server.api("POST", "/sessions", {"title": PAYLOADS[0], "starts_at": "2025-09-08T09:00:00",
-                                                 "ends_at": "2025-09-08T10:00:00"})["slug"]
+    generated = server.api("POST", "/sessions", {"title": PAYLOADS[0], "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60})["slug"]
     assert re.fullmatch(r"[-a-z0-9_]+", generated)

@@ -1,6 +1,9 @@
 """The schedule and the session page, as complete HTML with no JavaScript needed."""
 import re
-from datetime import datetime, timezone as tz
+from datetime import datetime, timedelta, timezone as tz
+from io import BytesIO
+
+from django.utils import timezone
 
 from conftest import make_session, post
 from liveblog import delete_update
@@ -67,3 +70,35 @@ def test_pages_load_no_asset_from_another_host(client, session):
 
 def test_pages_refuse_writes(client, session):
     assert client.post("/sessions/keynote/").status_code == 405
+
+
+def test_schedule_lists_each_day_in_time_order_whatever_order_sessions_were_added(client, db):
+    day = timezone.now() + timedelta(days=2)
+    for slug, hour in [("late", 16), ("early", 9), ("noon", 12)]:  # added out of order
+        starts = day.replace(hour=hour, minute=0, second=0, microsecond=0)
+        make_session(slug, "upcoming", title=f"At {hour}", starts_at=starts, ends_at=starts + timedelta(hours=1),
+                     time_zone="UTC")
+    page = client.get("/").content.decode()
+    assert page.index("At 9") < page.index("At 12") < page.index("At 16")
+
+
+def test_every_page_answers_head_as_it_answers_get(client, session):
+    post(session, "An update")
+    for path in ["/", "/sessions/keynote/", "/sessions/keynote/feed.xml", "/feed.xml", "/sessions/keynote.md",
+                 "/conference.md", "/login/", "/favicon.ico"]:
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head["Content-Type"] == get["Content-Type"], path
+        assert (b"".join(head.streaming_content) if head.streaming else head.content) == b"", path
+
+
+def test_the_favicon_is_served_at_the_root_and_linked_from_every_page(client, session):
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    with Image.open(BytesIO(b"".join(response.streaming_content))) as icon:
+        assert icon.format == "ICO" and icon.size[0] >= 32
+    for path in ["/", "/sessions/keynote/", "/login/"]:
+        link = re.search(r'<link rel="icon" href="([^"]+)"', client.get(path).content.decode())
+        assert link and client.get(link[1]).status_code == 200, path

@@ -128,14 +128,14 @@
     if (!li.classList || !li.classList.contains("update") || li.querySelector(".author-tools")) return;
     const id = li.dataset.id;
     const copy = tools.content.cloneNode(true);
-    for (const button of copy.querySelectorAll("[hx-get], [hx-post]")) {
-      const verb = button.hasAttribute("hx-get") ? "hx-get" : "hx-post";
+    for (const button of copy.querySelectorAll("[data-hx-get], [data-hx-post]")) {
+      const verb = button.hasAttribute("data-hx-get") ? "data-hx-get" : "data-hx-post";
       button.setAttribute(verb, button.getAttribute(verb).replace("/0/", "/" + id + "/"));
     }
     const pin = copy.querySelector('[data-action="pin"]');
     const isPinned = li.classList.contains("pinned");
     pin.textContent = isPinned ? "Unpin" : "Pin";
-    pin.setAttribute("hx-vals", JSON.stringify({ pinned: isPinned ? "false" : "true" }));
+    pin.setAttribute("data-hx-vals", JSON.stringify({ pinned: isPinned ? "false" : "true" }));
     li.querySelector("header").appendChild(copy.querySelector(".author-tools"));
     li.appendChild(copy.querySelector(".edit-slot"));
     htmx.process(li);

@@ -34,7 +34,7 @@
     clearTimeout(timer);
     timer = setTimeout(() => {
       const elt = poller();
-      if (elt && elt.hasAttribute("hx-get")) htmx.trigger(elt, "poll");
+      if (elt && elt.hasAttribute("data-hx-get")) htmx.trigger(elt, "poll");
     }, seconds * 1000);
   }
 
