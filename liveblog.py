@@ -229,6 +229,8 @@ from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator,
 # --- Models ---------------------------------------------------------------------------
 
 MAX_BODY_LENGTH = 10_000
+EMPTY_UPDATE = "Write something or add a slide photo."
+AUTHOR_LIMITS = {"max_body_length": MAX_BODY_LENGTH, "empty_update_message": EMPTY_UPDATE}  # for the templates
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
 
@@ -372,7 +374,7 @@ class Update(models.Model):
 
     def clean(self):
         if not self.body.strip() and not self.image:
-            raise ValidationError("Write something or add a slide photo.")
+            raise ValidationError(EMPTY_UPDATE)
 
     @property
     def is_deleted(self):
@@ -649,7 +651,7 @@ class UpdateForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("body") and not data.get("image"):
-            raise ValidationError("Write something or add a slide photo.")
+            raise ValidationError(EMPTY_UPDATE)
         return data
 
     def error_status(self, default=400):
@@ -1288,7 +1290,7 @@ def post_update(request, slug: SlugText, data: Form[UpdateIn], image: File[Ninja
     author = poster(request)
     session = get_object_or_404(Session, slug=slug)
     if not data.body.strip() and not image:
-        raise HttpError(422, "Write something or add a slide photo.")
+        raise HttpError(422, EMPTY_UPDATE)
     try:
         photo = slide_photo(image) if image else None
     except ValidationError as error:
@@ -1435,7 +1437,7 @@ def session_page(request, slug):
             context["updates"].reverse()
         context["key_moments"] = [u for u in context["updates"] if u.pinned]
         if author:
-            context["compose_form"] = UpdateForm()
+            context.update(AUTHOR_LIMITS, compose_form=UpdateForm())
         return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
 
     if author:
@@ -1573,7 +1575,7 @@ def set_status(request, slug):
 def edit_update(request, pk):
     update = authored_update(pk)
     if request.method == "GET":
-        return render(request, "liveblog/_edit_form.html", {"update": update})
+        return render(request, "liveblog/_edit_form.html", {"update": update, **AUTHOR_LIMITS})
     form = UpdateForm({"body": request.POST.get("body", "")})
     if form.has_error("body") or (not form.is_valid() and not update.image):  # a photo may stand alone
         return author_error(form.error_text())

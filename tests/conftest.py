@@ -1,12 +1,15 @@
 """Importing liveblog configures Django; preparing the app adds the admin and /api/ URLs."""
 import atexit
 import base64
+import os
 import shutil
 import struct
+import subprocess
 import tempfile
 import zlib
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +32,36 @@ from django.utils import timezone  # noqa: E402
 from liveblog import ApiToken, Session, Update, save_update  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
+
+
+def server_processes_of(pid):
+    """Server processes (gunicorn, http.server) descended from pid, read from /proc."""
+    parents, commands = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            commands[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # gone while we looked
+    found, frontier = [], [pid]
+    while frontier:
+        parent_pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == parent_pid]
+        frontier += children
+        found += [commands[c] for c in children if "gunicorn" in commands[c] or "http.server" in commands[c]]
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_server_left_behind():
+    """Every server a test starts is stopped by that test: none outlives the run."""
+    yield
+    from liveserver import RUNNING, stop_process
+
+    left = server_processes_of(os.getpid())
+    for process in list(RUNNING):
+        stop_process(process)
+    assert not left, f"servers still running after the tests: {left}"
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +161,35 @@ def decompression_bomb(side=30_000):
     pixels = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+# Checkers nobody here wrote, pinned, from the npm registry: installed on first use into a
+# cache folder (LIVEBLOG_TOOLS_DIR), so `pytest` needs only node, npm and Java to run them.
+NPM_TOOLS = {"vnu-jar": "26.9.27", "axe-core": "4.14.1"}
+TOOLS_DIR = Path(os.environ.get("LIVEBLOG_TOOLS_DIR") or Path.home() / ".cache" / "liveblog-test-tools")
+
+
+def npm_tool_file(path):
+    versions = TOOLS_DIR / "versions.txt"
+    wanted = " ".join(f"{name}@{version}" for name, version in sorted(NPM_TOOLS.items()))
+    if not (versions.exists() and versions.read_text() == wanted):
+        TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(TOOLS_DIR), "--no-audit", "--no-fund", "--no-save",
+                        *wanted.split()], check=True, capture_output=True, timeout=600)
+        versions.write_text(wanted)
+    return TOOLS_DIR / "node_modules" / path
+
+
+@pytest.fixture(scope="session")
+def vnu_jar():
+    """The W3C Nu HTML checker."""
+    return npm_tool_file("vnu-jar/build/dist/vnu.jar")
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core, to inject into a page."""
+    return npm_tool_file("axe-core/axe.min.js")
 
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,7 +1,10 @@
 """A real liveblog server process on 127.0.0.1, for tests that need one (browser, concurrency)."""
+import atexit
+import contextlib
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -64,18 +67,48 @@ def drop_server_database(url):
             connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def wait_for(url, seconds=30):
-    """Until the server answers at url (any status), or RuntimeError."""
+def wait_for(url, seconds=90, process=None):
+    """Until the server answers at url (any status), or RuntimeError. A busy two-core
+    machine may take many seconds to start workers: a slow answer is waited for."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before it answered")
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=10)
             return
         except urllib.error.HTTPError:
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out: not up yet
             time.sleep(0.2)
-    raise RuntimeError("the server did not start")
+    raise RuntimeError(f"the server did not answer at {url} within {seconds} s")
+
+
+RUNNING = set()  # every server process a test started and has not stopped
+
+
+def start_process(args, **options):
+    """A server process in a process group of its own, stopped at exit if a test did not."""
+    process = subprocess.Popen(args, start_new_session=True, **options)
+    RUNNING.add(process)
+    return process
+
+
+def stop_process(process, seconds=20):
+    """Stop a process started with start_process(), and everything it started."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    with contextlib.suppress(ProcessLookupError):  # workers that outlived their master
+        os.killpg(process.pid, signal.SIGKILL)
+    RUNNING.discard(process)
+
+
+atexit.register(lambda: [stop_process(process) for process in list(RUNNING)])
 
 
 def manage(env, *args):
@@ -101,11 +134,15 @@ class LiveServer:
                                     capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
 
     def start(self, preexec_fn=None):
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-             "--access-logfile", "-", "liveblog:app"],
+             "--timeout", "120", "liveblog:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn)
-        wait_for(self.url + "/api/sessions")
+        try:
+            wait_for(self.url + "/api/sessions", process=self.process)
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def sibling(self):
@@ -118,8 +155,7 @@ class LiveServer:
 
     def stop(self):
         if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=20)
+            stop_process(self.process)
             self.process = None
 
     def close(self):

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from liveserver import ROOT, free_port, manage
+from liveserver import ROOT, free_port, manage, start_process, stop_process
 
 pytestmark = pytest.mark.server
 
@@ -54,7 +54,7 @@ def bake(tmp_path, which, photo=True):
 def crawl(out):
     """Serve the folder with python -m http.server and follow every rooted link from /."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+    server = start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                                "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -80,8 +80,7 @@ def crawl(out):
                         queue.append(link)
         return seen, pages
     finally:
-        server.terminate()
-        server.wait()
+        stop_process(server)
 
 
 def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):

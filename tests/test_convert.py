@@ -2,14 +2,18 @@
 import base64
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from liveserver import ROOT, drop_server_database, free_port, http, server_database, wait_for
+from liveserver import (ROOT, drop_server_database, free_port, http, server_database, start_process, stop_process,
+                        wait_for)
 
 pytestmark = pytest.mark.server
 
@@ -53,15 +57,14 @@ def server(project):
         assert manage(project, *command).returncode == 0
     assert "13 new sessions" in manage(project, "load_demo").stdout
     url = f"http://127.0.0.1:{free_port()}"
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", url.removeprefix("http://"),
+    process = start_process([sys.executable, "-m", "gunicorn", "-w", "2", "-b", url.removeprefix("http://"),
                                 f"{PROJECT}.wsgi"], cwd=project.path, env=project.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(url + "/")
+        wait_for(url + "/", process=process)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_process(process)
 
 
 def test_convert_gives_every_part_of_the_app_a_module(project):
@@ -136,3 +139,28 @@ def test_converted_project_bakes_the_ended_sessions(server, project, tmp_path):
     assert baked.returncode == 0, baked.stderr
     assert (tmp_path / "out" / "index.html").is_file()
     assert len(list((tmp_path / "out" / "sessions").glob("*.md"))) == 10
+
+
+def test_convert_keeps_posts_still_in_the_write_ahead_log(tmp_path):
+    """A server still running holds its last writes in db.sqlite3-wal: the copy must have them."""
+    app = tmp_path / "app"
+    app.mkdir()
+    shutil.copy(ROOT / "liveblog.py", app)
+    for folder in ["templates", "static", "migrations", "seed"]:
+        shutil.copytree(ROOT / folder, app / folder)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{app / 'db.sqlite3'}", "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "m")}
+    subprocess.run([sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "migrate", "--noinput"],
+                   cwd=app, env=env, check=True, capture_output=True, timeout=180)
+    with closing(sqlite3.connect(app / "db.sqlite3")) as server:  # held open, as a running server would
+        server.execute("PRAGMA journal_mode=WAL")
+        server.execute("PRAGMA wal_autocheckpoint=0")
+        server.execute("INSERT INTO liveblog_session (title, slug, speakers, room, description, starts_at, ends_at,"
+                       " time_zone, status_override, version) VALUES ('Posted just now', 'recent', '', '', '',"
+                       " '2025-09-08 14:00:00', '2025-09-08 15:00:00', 'UTC', '', 0)")
+        server.commit()
+        assert (app / "db.sqlite3-wal").stat().st_size > 0
+        env.pop("DATABASE_URL")
+        subprocess.run([sys.executable, "-m", "nanodjango", "convert", "liveblog.py", str(tmp_path / "site"),
+                        "--name", PROJECT], cwd=app, env=env, check=True, capture_output=True, timeout=300)
+    with closing(sqlite3.connect(tmp_path / "site" / "db.sqlite3")) as copy:
+        assert copy.execute("SELECT title FROM liveblog_session WHERE slug = 'recent'").fetchall() == [("Posted just now",)]

@@ -60,7 +60,10 @@
     error.hidden = !message;
   }
 
-  body.addEventListener("input", saveDraft);
+  body.addEventListener("input", () => {
+    saveDraft();
+    if (body.value.trim()) showError("");
+  });
   alt.addEventListener("input", saveDraft);
 
   // --- keyboard and paste ---------------------------------------------------------------
@@ -89,6 +92,7 @@
     // Nothing to post: an empty box (a second Ctrl+Enter after posting) sends nothing.
     if (event.detail.elt === form && !body.value.trim() && !image.files.length) {
       event.preventDefault();
+      showError(desk.dataset.emptyMessage);
       body.focus();
     }
   });

@@ -1,0 +1,47 @@
+"""Every kind of page and fragment, checked by the W3C Nu HTML checker: no error, no warning."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import HTMX, make_session, post
+
+# Fragments are checked inside the smallest valid document.
+DOCUMENT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fragment</title></head><body>{}</body></html>'
+
+
+@pytest.fixture
+def pages(client, db, poster):
+    """{kind: HTML} for every page kind the app draws, with content in each."""
+    live = make_session("live-talk", "live", title="High Performance Django at Ten", description="Old tricks\nnew picks")
+    first = post(live, "Query counts are the usual **bottleneck** & <script>alert(1)</script>", pinned=True)
+    post(live, "![a slide](https://example.com/slide.png) and a [link](https://example.com)")
+    make_session("next-talk", "upcoming", title="Keynote: Django Reimagined")
+    ended = make_session("old-talk", "ended", title="Django's GeneratedField by example")
+    post(ended, "Stored or virtual?")
+    pages = {"schedule": client.get("/"), "live": client.get("/sessions/live-talk/"),
+             "ended": client.get("/sessions/old-talk/?order=oldest"), "upcoming": client.get("/sessions/next-talk/"),
+             "login": client.get("/login/"),
+             "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX)}
+    client.force_login(poster)
+    pages["author's view"] = client.get("/sessions/live-talk/")
+    pages["edit form fragment"] = client.get(f"/updates/{first.pk}/edit/", **HTMX)
+    pages["author result fragment"] = client.post(f"/updates/{first.pk}/delete/", **HTMX)
+    assert all(response.status_code == 200 for response in pages.values())
+    html = {kind: response.content.decode() for kind, response in pages.items()}
+    assert 'id="author-desk"' in html["author's view"] and "<template>" in html["poll fragment"]
+    return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}
+
+
+def test_every_page_kind_validates_with_no_error_or_warning(pages, vnu_jar, tmp_path):
+    files = {}
+    for kind, html in pages.items():
+        files[kind] = tmp_path / f"{kind.replace(' ', '-').replace(chr(39), '')}.html"
+        files[kind].write_text(html)
+    out = subprocess.run(["java", "-jar", str(vnu_jar), "--format", "json", "--also-check-css", *map(str, files.values())],
+                         capture_output=True, text=True, timeout=300)
+    messages = json.loads(out.stderr)["messages"]
+    by_kind = {kind: [f"{m.get('subType', m['type'])}: {m['message']} (line {m.get('lastLine')})"
+                      for m in messages if m["url"].endswith(path.name)] for kind, path in files.items()}
+    print({kind: len(found) for kind, found in by_kind.items()})
+    assert by_kind == {kind: [] for kind in files}
