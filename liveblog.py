@@ -915,7 +915,11 @@ class ApiParser(Parser):
 
     def parse_querydict(self, data, list_fields, request):
         if data is request.POST and request.content_type == "application/json":
-            return self.parse_body(request)
+            fields = self.parse_body(request)
+            # Ninja reads a form field that is None as left out; JSON's null is a wrong value.
+            if nulls := [name for name in UpdateIn.model_fields if name in fields and fields[name] is None]:
+                raise HttpError(422, f"{', '.join(nulls)} must not be null.")
+            return fields
         if data is request.POST and request.content_type not in FORM_TYPES:
             raise HttpError(415, "Send JSON (application/json) or a multipart form (multipart/form-data).")
         return super().parse_querydict(data, list_fields, request)
@@ -1055,8 +1059,8 @@ class ChangesOut(Schema):
 
 # What the server accepts, said as patterns so that the OpenAPI document says it too.
 # Python's `re` checks them (regex_engine), the same engine that reads them in tests.
-CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
-PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty: no control characters, no lone surrogates
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # lone surrogates: pydantic refuses those itself
+PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
 SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
 # An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
 DATE_TIME = (r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
@@ -1273,8 +1277,10 @@ def change_session(request, slug: SlugText, data: SessionPatch):
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
 # multipart form with a photo. Either must carry text, or the form a photo.
 NEW_UPDATE_BODY = {"requestBody": {"content": {
-    "multipart/form-data": {"schema": {"anyOf": [{"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
-                                                 {"required": ["image"]}]}},
+    "multipart/form-data": {
+        "schema": {"anyOf": [{"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}}, {"required": ["image"]}]},
+        "encoding": {"image": {"contentType": ", ".join(f"image/{kind.lower()}" for kind in IMAGE_FORMATS if kind != "MPO")}},
+    },
     "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
         "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "pattern": SOME_TEXT, "description": "Markdown"},
         "pinned": {"type": "boolean", "default": False}}}},
@@ -1284,7 +1290,7 @@ NEW_UPDATE_BODY = {"requestBody": {"content": {
 @app.api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413, 415)},
               auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
 def post_update(request, slug: SlugText, data: Form[UpdateIn], image: File[NinjaUploadedFile] = None,
-                idempotency_key: IdempotencyKey | None = Header(None, alias="Idempotency-Key")):
+                idempotency_key: IdempotencyKey = Header(None, alias="Idempotency-Key")):
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = poster(request)
@@ -1315,7 +1321,7 @@ def remove_update(request, update_id: UpdateId):
 
 
 @app.api.post("/tokens", response={201: TokenOut, **WRITE_ERRORS}, auth=PasswordAuth(), tags=["tokens"])
-def create_token(request, data: TokenIn | None = Body(None)):
+def create_token(request, data: TokenIn = Body(None)):
     """A new token for the user of these credentials; the body, {"name": ...}, may be left out."""
     user = poster(request)
     token, raw = ApiToken.issue(user, data.name if data else "API token")

@@ -51,6 +51,7 @@ CASES = [
     ("post", "/api/sessions/keynote/updates", '"text"', JSON, "auth", 400),
     ("post", "/api/sessions/keynote/updates", '{"body": 7}', JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", '{"body": "x", "pinned": "yes"}', JSON, "auth", 422),
+    ("post", "/api/sessions/keynote/updates", '{"body": "x", "pinned": null}', JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", "[1, 2]", JSON, "auth", 400),
     ("patch", "/api/sessions/keynote", "[null, null]", JSON, "auth", 400),
     ("post", "/api/tokens", '"a string"', JSON, "basic", 400),
