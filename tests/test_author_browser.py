@@ -108,6 +108,19 @@ def test_a_double_ctrl_enter_posts_once(server, contexts):
     assert len(server.get("/api/sessions/double/updates")["updates"]) == 1
 
 
+def test_ctrl_enter_on_an_empty_box_says_why_and_sends_nothing(server, contexts):
+    server.new_session("empty")
+    author = signed_in_author(server, contexts, "empty")
+    author.keyboard.type("   ")
+    author.keyboard.press("Control+Enter")
+    error = author.locator("#compose-error")
+    error.get_by_text("Write something or add a slide photo.").wait_for(timeout=5000)
+    assert error.is_visible()
+    author.keyboard.type("Now there is something")
+    assert not error.is_visible()  # typing clears the complaint
+    assert server.get("/api/sessions/empty/updates")["updates"] == []
+
+
 def test_a_retry_of_a_draft_that_was_already_posted_does_not_post_twice(server, contexts):
     server.new_session("retry")
     author = signed_in_author(server, contexts, "retry")

@@ -33,7 +33,7 @@ def test_session_page_shows_details_and_updates(client, session):
     assert f'id="update-{update.pk}"' in page and f'href="#update-{update.pk}"' in page
     assert "Hypermedia is the engine" in page
     local = update.created_at.astimezone(session.tzinfo)
-    assert f'<time datetime="{local:%Y-%m-%dT%H:%M:%S%z}">{local:%H:%M}</time>' in page
+    assert f'<time datetime="{update.created_at.astimezone(tz.utc):%Y-%m-%dT%H:%M:%SZ}">{local:%H:%M}</time>' in page
 
 
 def test_pinned_updates_come_first_as_key_moments(client, session):
