@@ -11,7 +11,6 @@ Settings come from the environment: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBU
 ALLOWED_HOSTS. See README.md.
 """
 
-import ast
 import hashlib
 import hmac
 import html
@@ -19,12 +18,9 @@ import json
 import os
 import re
 import secrets
-import shutil
-import sqlite3
 import time
 import zoneinfo
 from collections import defaultdict
-from contextlib import closing
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import lru_cache, wraps
@@ -36,7 +32,7 @@ import dj_database_url
 import markdown
 import nh3
 from PIL import Image, ImageOps
-from nanodjango import Django, hookimpl
+from nanodjango import Django
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -1886,243 +1882,6 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, (OperationalError, InterfaceError)):
             return database_unavailable(request)
         return None
-
-
-# --- Converting to a Django project -------------------------------------------------------
-#
-#   nanodjango convert liveblog.py ../liveblog-site --name liveblog_site
-#
-# writes this file out as a Django project. nanodjango's converter moves the models, the
-# routes, the `@app.api` views, templates, static files and migrations; these hooks give
-# the rest a home (settings, admin.py, middleware.py, demo.py and its `load_demo` command,
-# the seed, the bake's distill routes) and mend two faults of nanodjango 0.17.1's
-# converter: names bound by loops, comprehensions, lambdas and `import ... as`, or by a
-# class around a method, are taken for globals; and the definitions it copies into a
-# module come out in no fixed order. tests/test_convert.py runs the project it writes.
-
-class ProjectConversion:
-    nanodjango_only = {"LiveblogDjango", "ProjectConversion", "debug_setting"}
-    nanodjango_settings = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR"}
-    load_demo_command = """from django.core.management.base import BaseCommand
-
-from {package}.demo import load_demo
-
-
-class Command(BaseCommand):
-    help = "Load the demo conference; loading it again adds nothing."
-
-    def handle(self, *args, **options):
-        self.stdout.write(f"Loaded the demo conference: {{load_demo()}} new sessions.")
-"""
-
-    @hookimpl
-    def convert_init(self, converter):
-        from nanodjango.convert.converter import Resolver
-        from nanodjango.convert.reference import ReferenceVisitor
-
-        ReferenceVisitor.visit_comprehension = self.visit_comprehension
-        ReferenceVisitor.visit_For = self.visit_for
-        ReferenceVisitor.visit_Lambda = self.visit_lambda
-        ReferenceVisitor.visit_ClassDef = self.visit_class
-        Resolver.gen_src = self.gen_src_in_file_order
-        converter.used.update(self.nanodjango_only)
-
-    @staticmethod
-    def bind(visitor, target):
-        visitor.current_scope.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
-
-    @staticmethod
-    def visit_comprehension(visitor, node):
-        visitor.visit(node.iter)
-        ProjectConversion.bind(visitor, node.target)
-        for condition in node.ifs:
-            visitor.visit(condition)
-
-    @staticmethod
-    def visit_for(visitor, node):
-        visitor.visit(node.iter)
-        ProjectConversion.bind(visitor, node.target)
-        for statement in node.body + node.orelse:
-            visitor.visit(statement)
-
-    @staticmethod
-    def visit_lambda(visitor, node):
-        arguments = node.args
-        for default in [*arguments.defaults, *arguments.kw_defaults]:
-            if default is not None:
-                visitor.visit(default)
-        visitor.push_scope()
-        named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
-        visitor.current_scope.update(argument.arg for argument in named if argument is not None)
-        visitor.visit(node.body)
-        visitor.pop_scope()
-
-    @staticmethod
-    def visit_class(visitor, node):
-        """As Python does: a class's own names are not in scope inside its methods."""
-        for expression in [*node.bases, *node.keywords, *node.decorator_list]:
-            visitor.visit(expression)
-        visitor.push_scope()
-        for statement in node.body:
-            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visitor.visit(statement)
-                continue
-            class_scope, name = visitor.locals_stack.pop(), statement.name
-            visitor.push_scope()
-            statement.name = ""  # nor is a method's own name
-            visitor.visit(statement)
-            statement.name = name
-            visitor.pop_scope()
-            visitor.locals_stack.append(class_scope)
-            class_scope.add(name)
-        visitor.pop_scope()
-
-    @staticmethod
-    def gen_src_in_file_order(resolver):
-        """Resolver.gen_src, with the copied definitions in the order this file has them."""
-        converter, copied = resolver.converter, {}
-        wanted = resolver.global_refs.copy()
-        while resolver.global_refs:
-            name = resolver.global_refs.pop()
-            copied[name], references = converter.collect_definition(name)
-            resolver.add_references(references)
-            resolver.global_refs -= resolver.local_refs
-            resolver.local_refs.add(name)
-            converter.imports[name] = f"from {resolver.module_name} import {name}"
-        resolver.global_refs = wanted
-        line = {}
-        for node in converter.ast.body:
-            for bound in node.targets if isinstance(node, ast.Assign) else [node]:
-                line.setdefault(getattr(bound, "id", getattr(bound, "name", None)), node.lineno)
-        return "\n".join([*resolver.imports, *(copied[name] for name in sorted(copied, key=lambda n: line.get(n, 0)))])
-
-    @hookimpl
-    def convert_collect_imports(self, converter):
-        converter.imports["__file__"] = ""  # a module's own name, wherever it is copied to
-        for node in converter.ast.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    single = ast.Import([alias]) if isinstance(node, ast.Import) else ast.ImportFrom(node.module, [alias], 0)
-                    converter.imports[alias.asname or alias.name] = ast.unparse(single)
-
-    @staticmethod
-    def app_call(converter):
-        for node in converter.ast.body:
-            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == converter.app._instance_name:
-                return node.value
-
-    @staticmethod
-    def middleware_path(converter, path):
-        package, _, name = path.rpartition(".")
-        return f"{converter.project_name}.{package}.middleware.{name}" if package == converter.app.app_name else path
-
-    @hookimpl
-    def convert_build_settings(self, converter, resolver, settings_ast):
-        """The keywords given to LiveblogDjango(), with what they need, after Django's own;
-        DEBUG from the environment (off unless asked) and the refusal of the development key."""
-        from nanodjango.convert.utils import collect_references
-
-        stock = {node.targets[0].id: node for node in settings_ast.body
-                 if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
-        resolver.local_refs.add("BASE_DIR")  # startproject's: the project's folder
-        keywords, ours = self.app_call(converter).keywords, []
-        for keyword in keywords:
-            if keyword.arg in self.nanodjango_settings:
-                continue
-            if keyword.arg == "MIDDLEWARE":  # a function of nanodjango's list: write out its answer
-                value = [self.middleware_path(converter, path) for path in settings.MIDDLEWARE]
-                keyword.value = ast.parse(repr(value)).body[0].value
-            resolver.add_references(collect_references(keyword.value))
-            if ast.unparse(keyword.value) != keyword.arg:  # MEDIA_ROOT=MEDIA_ROOT: its copied definition sets it
-                ours.append(ast.Assign([ast.Name(keyword.arg, ast.Store())], keyword.value, lineno=0))
-        production = ast.parse('DEBUG = env_flag("DJANGO_DEBUG")\nrefuse_unsafe_production_settings(DEBUG, SECRET_KEY)')
-        resolver.add_references({"env_flag", "refuse_unsafe_production_settings"})
-        stock["INSTALLED_APPS"].value.elts.append(ast.Constant("django_distill"))
-
-        replaced = {keyword.arg for keyword in keywords} | {"DEBUG"}
-        settings_ast.body = [node for node in settings_ast.body if node not in
-                             [stock[name] for name in replaced if name in stock]]
-        definitions = [node for node in ast.parse(resolver.gen_src()).body
-                       if not isinstance(node, (ast.Import, ast.ImportFrom))]
-        resolver.global_refs.clear()  # the converter adds only the imports now
-        for name in [name for name, line in converter.imports.items() if f"{converter.project_name}.settings" in line]:
-            del converter.imports[name]  # other modules keep their own copy, not an import of settings
-        settings_ast.body += [*definitions, *ours, *production.body]
-
-    @hookimpl
-    def convert_copy_assets(self, converter):
-        """The seed beside demo.py, the photos with the database the converter copies, and
-        migrations that name this file's functions pointed at the models module."""
-        shutil.copytree(BASE_DIR / "seed", converter.app_path / "seed")
-        if (converter.root_path / "db.sqlite3").exists():  # a plain copy misses what is still in the WAL
-            with closing(sqlite3.connect(BASE_DIR / "db.sqlite3")) as source:
-                with closing(sqlite3.connect(converter.root_path / "db.sqlite3")) as copy:
-                    source.backup(copy)
-        if (BASE_DIR / "media").is_dir():
-            shutil.copytree(BASE_DIR / "media", converter.root_path / "media")
-        name, models = converter.app.app_name, f"{converter.project_name}.{converter.app.app_name}.models"
-        for migration in (converter.app_path / "migrations").glob("*.py"):
-            text = migration.read_text().replace(f"\nimport {name}\n", f"\nimport {models}\n")
-            migration.write_text(re.sub(rf"(?<![\w\"'.]){name}\.(?=\w)", f"{models}.", text))
-
-    @hookimpl
-    def convert_build_app_api(self, converter, resolver, extra_src):
-        """`app.api.parser = ...` and the like, said of the project's `api`."""
-        from nanodjango.convert.utils import collect_references
-
-        prefix = f"{converter.app._instance_name}.api."
-        for node in converter.ast.body:
-            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).startswith(prefix):
-                resolver.add_references(collect_references(node.value))
-                extra_src.append(ast.unparse(node).replace(prefix, "api.", 1))
-
-    @hookimpl
-    def convert_build_app_urls(self, converter, resolver, urls, extra_src):
-        """The JSON poll's fast path ahead of the API's route; the bake's pages as distill paths."""
-        urls.append(urls.pop(0))  # the converter puts the API's include first
-        resolver.imports.add("from django_distill import distill_path")
-        for index, (view, config) in enumerate(converter.app._routes.values()):
-            if "distill_file" not in config:
-                continue
-            extra = f"distill_file={config['distill_file']!r}" if config["distill_file"] else ""
-            if function := config["distill_func"]:
-                extra = f"distill_func={function.__name__}"
-                resolver.add_references({function.__name__})
-            urls[index] = urls[index].replace("path(", "distill_path(", 1).removesuffix("),") + f", {extra}),"
-
-    @hookimpl
-    def convert_build_app_admin_done(self, converter):
-        model_admins = [name for name, value in vars(converter.module).items()
-                        if isinstance(value, type) and issubclass(value, admin.ModelAdmin)
-                        and value.__module__ == converter.module.__name__]
-        self.write_module(converter, "admin", model_admins)
-
-    @hookimpl
-    def convert_build_app_templatetags_done(self, converter):
-        middleware = [path.rpartition(".")[2] for path in settings.MIDDLEWARE
-                      if path.startswith(f"{converter.app.app_name}.")]
-        self.write_module(converter, "middleware", middleware)
-        self.write_module(converter, "demo", ["load_demo"])
-        commands = converter.app_path / "management" / "commands"
-        commands.mkdir(parents=True)
-        for folder in (commands.parent, commands):
-            (folder / "__init__.py").touch()
-        package = f"{converter.project_name}.{converter.app.app_name}"
-        (commands / "load_demo.py").write_text(self.load_demo_command.format(package=package))
-
-    @staticmethod
-    def write_module(converter, module, names):
-        from nanodjango.convert.converter import Resolver
-
-        resolver, sources = Resolver(converter, f".{module}"), []
-        for name in names:
-            source, references = converter.collect_definition(name)
-            resolver.add(name, references)
-            sources.append(source)
-        converter.write_file(converter.app_path / f"{module}.py", resolver.gen_src(), *sources)
-
-
-app.pm.register(ProjectConversion())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """`nanodjango convert liveblog.py` writes a Django project that runs the live blog."""
+import ast
 import base64
 import json
 import os
@@ -164,3 +165,36 @@ def test_convert_keeps_posts_still_in_the_write_ahead_log(tmp_path):
                         "--name", PROJECT], cwd=app, env=env, check=True, capture_output=True, timeout=300)
     with closing(sqlite3.connect(tmp_path / "site" / "db.sqlite3")) as copy:
         assert copy.execute("SELECT title FROM liveblog_session WHERE slug = 'recent'").fetchall() == [("Posted just now",)]
+
+
+def test_the_plugin_is_loaded_and_pinned_to_the_nanodjango_it_patches():
+    """The plugin patches nanodjango's private converter: a new nanodjango needs it read again."""
+    import importlib.metadata
+    import tomllib
+
+    import liveblog
+    import liveblog_nanodjango
+
+    assert importlib.metadata.version("nanodjango") == liveblog_nanodjango.NANODJANGO_VERSION
+    pinned = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert f"nanodjango=={liveblog_nanodjango.NANODJANGO_VERSION}" in pinned
+    assert liveblog_nanodjango in liveblog.app.pm.get_plugins()  # through the entry point, as typed
+    from nanodjango.convert.reference import ReferenceVisitor
+
+    class Patched(ReferenceVisitor):  # as convert_init patches it, without touching this process's class
+        visit_comprehension = liveblog_nanodjango.visit_comprehension
+        visit_For = liveblog_nanodjango.visit_for
+        visit_Lambda = liveblog_nanodjango.visit_lambda
+        visit_ClassDef = liveblog_nanodjango.visit_class
+
+    source = """
+class Auth(Base):
+    def authenticate(self, request):
+        return authenticate(request, [x for x in items], lambda y: y + offset)
+    def other(self):
+        for n in range(3):
+            total(n)
+"""
+    visitor = Patched()
+    visitor.visit(ast.parse(source))
+    assert visitor.globals_ref == {"Base", "authenticate", "items", "offset", "total"}
