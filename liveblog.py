@@ -5,10 +5,9 @@ browser that fetches only what changed since its cursor.
 
     pip install -e . && nanodjango run liveblog.py      # SQLite, http://localhost:8000/
     nanodjango serve liveblog.py                        # production (gunicorn)
-    nanodjango convert liveblog.py ../liveblog-site --name liveblog_site   # a Django project
 
-Settings come from the environment: DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG,
-ALLOWED_HOSTS. See README.md.
+Every setting that varies comes from the environment, read in the settings block below;
+README.md lists them.
 """
 
 import hashlib
@@ -31,8 +30,37 @@ from typing import Annotated, Literal
 import dj_database_url
 import markdown
 import nh3
-from PIL import Image, ImageOps
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import authenticate
+from django.contrib.staticfiles import finders
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.db.models import Count, F, Q
+from django.http import (
+    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import get_resolver, reverse
+from django.utils import dateformat, timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, strip_tags
+from django.utils.text import Truncator, slugify
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.static import serve as serve_static
 from nanodjango import Django
+from PIL import Image, ImageOps
+from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -41,17 +69,43 @@ BASE_DIR = Path(__file__).resolve().parent
 
 def env_flag(name, default=False):
     value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def database_from_env():
-    config = dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
+def env_int(name, default):
+    return int(os.environ.get(name) or default)
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+REDIS_URL = os.environ.get("REDIS_URL", "")  # one cache for every app process
+POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page (upcoming: six times that)
+# How long a process may answer from a cached session version. A commit drops it at once
+# from a shared cache; without Redis other processes only notice when it expires.
+VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
+MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")  # slide photos
+MAX_IMAGE_MB = env_int("LIVEBLOG_MAX_IMAGE_MB", 10)
+SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)  # 0: the web server serves MEDIA_ROOT
+AUTH_FAILURE_LIMIT = env_int("LIVEBLOG_AUTH_FAILURES", 20)  # failed sign-ins an address may make...
+AUTH_FAILURE_WINDOW = 300  # ...in this many seconds, before it gets a 429
+# Behind N proxies that each append to X-Forwarded-For (nginx, a CDN), the client is the
+# Nth address from the right; without it every reader would share the proxy's address.
+TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
+DEMO = os.environ.get("LIVEBLOG_DEMO", "")  # 1: load it, 0: never; unset: on a first development run
+BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for a baked archive
+# Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto): HSTS, the
+# redirect to HTTPS and secure cookies.
+SECURE = env_flag("DJANGO_SECURE")
+DEVELOPMENT_SECRET_KEY = "liveblog-insecure-development-key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_HOSTS", "*").split(",") if host.strip()]
+# nanodjango run/serve decide DEBUG unless the environment says otherwise.
+debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
+
+MEDIA_ROOT.mkdir(parents=True, exist_ok=True)  # `nanodjango run` serves it only if it exists
+
+
+def database_settings(url):
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # A web server writes from several threads and processes: WAL lets readers run
         # beside a writer, IMMEDIATE takes the write lock up front instead of failing
@@ -65,52 +119,59 @@ def database_from_env():
     return config
 
 
-# Seconds between polls of a live session's page (upcoming ones poll six times slower).
-POLL_SECONDS = int(os.environ.get("LIVEBLOG_POLL_SECONDS", "5"))
-
 def cache_from_env():
-    """Redis when REDIS_URL is set, so every app process shares the session versions."""
-    if redis_url := os.environ.get("REDIS_URL"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+    if REDIS_URL:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                 "KEY_PREFIX": "liveblog"}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "liveblog",
             "OPTIONS": {"MAX_ENTRIES": 5000}}
 
 
-# How long a process may answer from a cached session version. A commit drops it at once
-# from a shared cache; without Redis other processes only notice when it expires.
-VERSION_TTL = int(os.environ.get("LIVEBLOG_VERSION_TTL", "60" if os.environ.get("REDIS_URL") else "2"))
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],  # only the app's own files: no inline script, no eval
+    "style-src": ["'self'", "'unsafe-inline'"],  # the admin and the API docs set inline styles
+    "img-src": ["'self'", "https:", "data:"],  # slide photos may live elsewhere
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
 
-# Slide photos. `nanodjango run` serves MEDIA_ROOT only if it exists when it starts.
-MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")
-MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
-MAX_IMAGE_MB = int(os.environ.get("LIVEBLOG_MAX_IMAGE_MB", "10"))
+
+def refuse_unsafe_production_settings(debug, secret_key):
+    """Production (nanodjango serve, gunicorn) will not run on the development key."""
+    if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
+        raise SystemExit(
+            "liveblog refuses to serve in production with the development secret key.\n"
+            "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
 
 
 class LiveblogDjango(Django):
-    """nanodjango's app, building Django's WSGI handler once per process.
-
-    nanodjango 0.17.1 calls get_wsgi_application() on every request, which constructs
-    every middleware again (and makes whitenoise rescan the static files) each time.
-    """
+    """nanodjango's app, refusing unsafe production settings, loading the demo on a first
+    run, and building Django's WSGI handler once per process (nanodjango 0.17.1 builds it,
+    and so every middleware, again for every request)."""
 
     _wsgi_handler = None
     _production = False
 
     def _prepare(self, is_prod=False):
-        if is_prod:
-            refuse_unsafe_production_settings(self.settings.DEBUG and "DEBUG" in self._settings,
-                                              self.settings.SECRET_KEY)
-        self._production = is_prod
+        if not self._prepared:  # upstream prepares once; later calls (from wsgi) change nothing
+            if is_prod:
+                refuse_unsafe_production_settings(self.settings.DEBUG and "DEBUG" in self._settings,
+                                                  self.settings.SECRET_KEY)
+            self._production = is_prod
         super()._prepare(is_prod)
 
     def _prestart(self, *args, **kwargs):
         """After migrating: the demo conference on a first `nanodjango run`, or when asked."""
         host_and_port = super()._prestart(*args, **kwargs)
-        asked = os.environ.get("LIVEBLOG_DEMO", "")
-        if env_flag("LIVEBLOG_DEMO") or (not self._production and asked == "" and not Session.objects.exists()):
+        if DEMO == "1" or (not self._production and DEMO == "" and not Session.objects.exists()):
             print(f"Loaded the demo conference: {load_demo()} new sessions (LIVEBLOG_DEMO=0 to skip).")
-        elif not self._production and asked == "" and (moved := move_demo()):
+        elif not self._production and DEMO == "" and (moved := move_demo()):
             print(f"Moved {moved} untouched demo sessions so that one is live again (LIVEBLOG_DEMO=0 to skip).")
         return host_and_port
 
@@ -130,37 +191,16 @@ class LiveblogDjango(Django):
     __call__ = wsgi
 
 
-DEVELOPMENT_SECRET_KEY = "liveblog-insecure-development-key"
-
-
-def refuse_unsafe_production_settings(debug, secret_key):
-    """Production (nanodjango serve, gunicorn) will not run on the development key."""
-    if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
-        raise SystemExit(
-            "liveblog refuses to serve in production with the development secret key.\n"
-            "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
-            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
-
-
-# Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto), DJANGO_SECURE=1
-# turns on HSTS, the redirect to HTTPS and secure cookies.
-SECURE = env_flag("DJANGO_SECURE")
-
-# nanodjango run/serve decide DEBUG unless the environment says otherwise.
-debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
-
 app = LiveblogDjango(
-    SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
-    ALLOWED_HOSTS=[
-        h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()
-    ],
-    DATABASES={"default": database_from_env()},
-    EXTRA_APPS=["ninja", "django_htmx"],
+    SECRET_KEY=SECRET_KEY,
+    ALLOWED_HOSTS=ALLOWED_HOSTS,
+    DATABASES={"default": database_settings(DATABASE_URL)},
+    EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials"],
     MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware", *middleware,
                                    "django_htmx.middleware.HtmxMiddleware",
-                                   "liveblog.SecurityHeadersMiddleware",
+                                   "csp.middleware.CSPMiddleware",
                                    "liveblog.DatabaseUnavailableMiddleware"],
+    CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY,
     SECURE_REFERRER_POLICY="same-origin",
     SECURE_CONTENT_TYPE_NOSNIFF=True,
     X_FRAME_OPTIONS="DENY",
@@ -184,43 +224,15 @@ app = LiveblogDjango(
     **debug_setting,
 )
 
-from django import forms  # noqa: E402
-from django.apps import apps  # noqa: E402  (Django is configured by Django() above)
-from django.conf import settings  # noqa: E402
-from django.contrib import admin, messages  # noqa: E402
-from django.contrib.auth import authenticate  # noqa: E402
+# These need Django configured, which the app above does.
 from django.contrib.auth.models import User  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.core.files.base import ContentFile  # noqa: E402
-from django.core.files.uploadedfile import UploadedFile  # noqa: E402
-from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction  # noqa: E402
-from django.db.models import Count, F, Q  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.contrib.staticfiles import finders  # noqa: E402
-from django.http import (  # noqa: E402
-    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
-    HttpResponseRedirect,
-)
-from django.contrib.syndication.views import Feed  # noqa: E402
-from django.shortcuts import get_object_or_404, render  # noqa: E402
-from django.template.loader import render_to_string  # noqa: E402
-from django.urls import get_resolver, reverse  # noqa: E402
-from django.views.decorators.csrf import csrf_exempt  # noqa: E402
-from django.utils import dateformat, timezone  # noqa: E402
-from django.utils.feedgenerator import Atom1Feed  # noqa: E402
-from django.utils.html import format_html, strip_tags  # noqa: E402
-from django.utils.cache import add_never_cache_headers, patch_vary_headers  # noqa: E402
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login  # noqa: E402
-from django.utils.text import Truncator, slugify  # noqa: E402
-from django.views.static import serve as serve_static  # noqa: E402
-from django.views.decorators.http import require_http_methods, require_POST, require_safe  # noqa: E402
 from ninja import Body, Field, File, Form, Header, Query, Schema, Status  # noqa: E402
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
 from ninja.files import UploadedFile as NinjaUploadedFile  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
 from ninja.responses import NinjaJSONEncoder  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
-from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
 
@@ -933,18 +945,12 @@ app.api.description = (
 )
 
 
-AUTH_FAILURE_LIMIT = int(os.environ.get("LIVEBLOG_AUTH_FAILURES", "20"))  # failed attempts per address...
-AUTH_FAILURE_WINDOW = 300  # ...in this many seconds, before further attempts get a 429
 
 
 class TooManyAttempts(Exception):
     pass
 
 
-# Behind N proxies that each append to X-Forwarded-For (nginx, a CDN), the client is the
-# Nth address from the right; anything to its left was sent by the client and is not
-# trusted. Without it every reader would share the proxy's address.
-TRUSTED_PROXIES = int(os.environ.get("LIVEBLOG_TRUSTED_PROXIES", "0"))
 
 
 def client_address(request):
@@ -1356,7 +1362,6 @@ def unauthorized(request, exc):
 # writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
 # them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
 
-BAKE = os.environ.get("LIVEBLOG_BAKE", "")
 
 
 def published_sessions():
@@ -1610,9 +1615,6 @@ def restore_update_page(request, pk):
 
 # --- Slide photos -----------------------------------------------------------------------
 #
-# Served by the app itself (their names are random and never reused, so caches may keep
-# them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT instead.
-SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)
 
 
 @app.route("/media/<path:path>", name="media", distill_func=baked_media)
@@ -1823,32 +1825,7 @@ def public_read(request, slug, variant, draw):
     return response
 
 
-# --- HTTP: security headers and database failures ----------------------------------------
-
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",  # only the app's own files: no inline script, no eval
-    "style-src 'self' 'unsafe-inline'",  # the admin and the API docs set inline styles
-    "img-src 'self' https: data:",  # slide photos may live elsewhere
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-
-
-class SecurityHeadersMiddleware:
-    """A Content-Security-Policy on every response (Django 5.2 has none built in)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
-
+# --- HTTP: database failures ----------------------------------------------------------
 
 DATABASE_RETRY_SECONDS = 5
 

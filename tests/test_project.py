@@ -22,16 +22,19 @@ def test_migrations_are_committed_and_match_the_models():
     ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3", "/tmp/x.sqlite3"),
     ("postgres://root@127.0.0.1:5432/live", "django.db.backends.postgresql", "live"),
 ])
-def test_database_url_is_read_from_the_environment(monkeypatch, url, engine, name):
-    monkeypatch.setenv("DATABASE_URL", url)
-    config = liveblog.database_from_env()
-    assert config["ENGINE"] == engine and str(config["NAME"]) == name
+def test_database_url_is_read_from_the_environment(url, engine, name):
+    code = "import liveblog; from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == [engine, name], out.stderr
 
 
-def test_default_database_is_sqlite_beside_the_file(monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    config = liveblog.database_from_env()
-    assert Path(config["NAME"]) == ROOT / "db.sqlite3"
+def test_default_database_is_sqlite_beside_the_file():
+    code = "import liveblog; from django.conf import settings; print(settings.DATABASES['default']['NAME'])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=60)
+    assert Path(out.stdout.strip()) == ROOT / "db.sqlite3", out.stderr
+    config = liveblog.database_settings(f"sqlite:///{ROOT / 'db.sqlite3'}")
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"] and config["OPTIONS"]["timeout"] >= 5
 
