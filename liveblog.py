@@ -61,6 +61,7 @@ from django.views.static import serve as serve_static
 from nanodjango import Django
 from PIL import Image, ImageOps
 from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -286,6 +287,14 @@ class SessionQuerySet(models.QuerySet):
         return counted.order_by(*Session._meta.ordering)
 
 
+class UpdateQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
 class Session(models.Model):
     class Status(models.TextChoices):
         UPCOMING = "upcoming", "Upcoming"
@@ -361,6 +370,8 @@ class Update(models.Model):
     # The compose box sends one key per draft, so a double submit or a retry posts once.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
+    objects = UpdateQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["session", "version"])]
@@ -369,12 +380,6 @@ class Update(models.Model):
 
     def __str__(self):
         return Truncator(self.body).chars(60) or f"(photo) {self.image_alt}".strip()
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored_body = instance.__dict__.get("body")
-        return instance
 
     def save(self, *args, **kwargs):
         self.html = render_markdown(self.body)
@@ -434,15 +439,20 @@ def cached_state(slug):
 
 def save_update(update, **changes):
     """Create or change an update through the change cursor: the one door for writes."""
+    if update.pk and changes.get("body", update.body) != update.body:
+        changes["edited_at"] = timezone.now()
     for name, value in changes.items():
         setattr(update, name, value)
     with transaction.atomic():
-        if update.pk and update.body != getattr(update, "_stored_body", update.body):
-            update.edited_at = timezone.now()
         update.version = bump_version(update.session_id)
         update.save()
-        update._stored_body = update.body
     return update
+
+
+def find_update(pk, deleted=False):
+    """A current update (or a deleted one, to restore) with its session, else 404."""
+    updates = Update.objects.select_related("session")
+    return get_object_or_404(updates.deleted() if deleted else updates.current(), pk=pk)
 
 
 def delete_update(update):
@@ -477,6 +487,12 @@ def save_session(session):
     return session
 
 
+def set_status(session, status):
+    """Set live, ended or upcoming by hand, or "auto" to follow the start and end times."""
+    session.status_override = "" if status == "auto" else status
+    return save_session(session)
+
+
 def with_session(updates, session):
     updates = list(updates)
     for update in updates:
@@ -494,7 +510,7 @@ def changes_since(session, since=None):
     cursor = Session.objects.values_list("version", flat=True).get(pk=session.pk)
     rows = Update.objects.filter(session=session, version__lte=cursor).select_related("author")
     if since is None or since > cursor:
-        return cursor, with_session(rows.filter(deleted_at__isnull=True), session), []
+        return cursor, with_session(rows.current(), session), []
     changed = with_session(rows.filter(version__gt=since), session)
     updates = [u for u in changed if not u.is_deleted]
     deleted = [u.pk for u in changed if u.is_deleted]
@@ -621,53 +637,7 @@ def slide_photo(upload):
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def no_control_characters(value):
-    if value is not None and CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
-
-
-class UpdateForm(forms.Form):
-    """What an author sends to post an update: from the compose box, or the API as multipart."""
-
-    body = forms.CharField(label="update", required=False, max_length=MAX_BODY_LENGTH, widget=forms.Textarea)
-    image = forms.FileField(label="slide photo", required=False)  # slide_photo() checks it with Pillow
-    image_alt = forms.CharField(label="photo description", required=False, max_length=300)
-    pinned = forms.BooleanField(required=False)
-    key = forms.RegexField(IDEMPOTENCY_KEY, required=False,
-                           error_messages={"invalid": "The draft key must be 8 to 64 letters, digits, - or _."})
-
-    def plain_text(self, name):
-        try:
-            return no_control_characters(self.cleaned_data[name])
-        except ValueError as error:
-            raise ValidationError(f"The {self.fields[name].label or name} {error}.") from None
-
-    def clean_body(self):
-        return self.plain_text("body")
-
-    def clean_image_alt(self):
-        return self.plain_text("image_alt")
-
-    def clean_image(self):
-        image = self.cleaned_data["image"]
-        return slide_photo(image) if image else None
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("body") and not data.get("image"):
-            raise ValidationError(EMPTY_UPDATE)
-        return data
-
-    def error_status(self, default=400):
-        """413 when the photo is over the limit, else `default`."""
-        return 413 if self.has_error("image", "too_large") else default
-
-    def error_text(self):
-        return " ".join(message for messages in self.errors.values() for message in messages)
 
 
 # --- Demo data ------------------------------------------------------------------------
@@ -799,8 +769,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     def _set_status(self, request, queryset, status, verb):
         for session in queryset:
-            session.status_override = status
-            save_session(session)
+            set_status(session, status)
         self.message_user(request, f"{queryset.count()} session(s) {verb}.", messages.SUCCESS)
 
     @admin.action(description="Go live now")
@@ -813,22 +782,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Follow the schedule (clear hand-set status)")
     def follow_schedule(self, request, queryset):
-        self._set_status(request, queryset, "", "following the schedule")
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("no", "Current"), ("yes", "Deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
+        self._set_status(request, queryset, "auto", "following the schedule")
 
 
 class UpdateAdminForm(forms.ModelForm):
@@ -846,7 +800,7 @@ class UpdateAdminForm(forms.ModelForm):
 class UpdateAdmin(admin.ModelAdmin):
     form = UpdateAdminForm
     list_display = ["excerpt", "session", "pinned", "created_at", "deleted"]
-    list_filter = ["session", "pinned", DeletedFilter]
+    list_filter = ["session", "pinned", ("deleted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["session"]
     search_fields = ["body", "session__title"]
     readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version"]
@@ -863,19 +817,21 @@ class UpdateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user
-        save_update(obj)
+            save_update(obj)
+        else:  # the changes through save_update, which marks an edited body as edited
+            save_update(Update.objects.get(pk=obj.pk), **{name: form.cleaned_data[name] for name in form.changed_data})
 
     # Deleting leaves a tombstone through the cursor, so open pages drop the update.
     def delete_model(self, request, obj):
         delete_update(obj)
 
     def delete_queryset(self, request, queryset):
-        for update in queryset.filter(deleted_at__isnull=True):
+        for update in queryset.current():
             delete_update(update)
 
     @admin.action(description="Restore selected updates")
     def restore_updates(self, request, queryset):
-        restored = queryset.filter(deleted_at__isnull=False)
+        restored = queryset.deleted()
         count = len([restore_update(u) for u in restored])
         self.message_user(request, f"{count} update(s) restored.", messages.SUCCESS)
 
@@ -963,7 +919,7 @@ def client_address(request):
 
 def limit_failures(check):
     """Refuse a client that failed too often of late, and count each failure."""
-    def authenticate(self, request, *credentials):
+    def counted(self, request, *credentials):
         key = f"auth-failures:{client_address(request)}"
         if cache.get(key, 0) >= AUTH_FAILURE_LIMIT:
             raise TooManyAttempts
@@ -972,7 +928,7 @@ def limit_failures(check):
             cache.add(key, 0, AUTH_FAILURE_WINDOW)
             cache.incr(key)
         return user
-    return authenticate
+    return counted
 
 
 class TokenAuth(HttpBearer):
@@ -987,7 +943,7 @@ class PasswordAuth(HttpBasicAuth):
         return authenticate(request, username=username, password=password)
 
 
-def poster(request):
+def posting_user(request):
     """The authenticated user, if they may write; a 403 otherwise."""
     if not can_post(request.auth):
         raise HttpError(403, "This account may not post: give it the "
@@ -1068,6 +1024,7 @@ SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
 DATE_TIME = (r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
              r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")
 SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
+IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 
 
 def text(max_length, blank=True, **field):
@@ -1154,6 +1111,23 @@ class UpdatePatch(ApiSchema):
         return self
 
 
+class ComposeIn(UpdateIn):
+    key: IdempotencyKey = None  # the author's page sends the draft's key as a field
+
+
+def post_new_update(session, author, data, image=None, key=None):
+    """Post from the API or the author's page: text or a photo, drawn anew, once per key.
+    Raises HttpError: 413 for a photo over the size limit, 422 for anything else wrong."""
+    if not data.body and not image:
+        raise HttpError(422, EMPTY_UPDATE)
+    try:
+        photo = slide_photo(image) if image else None
+    except ValidationError as error:
+        raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
+    return publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
+                          image_alt=data.image_alt, key=key)
+
+
 class TokenIn(ApiSchema):
     name: str = text(100, blank=False, default="API token")
 
@@ -1168,7 +1142,6 @@ class TokenOut(Schema):
 # beyond 64 bits with an error of its own.
 SlugText = Annotated[str, StringConstraints(pattern=SLUG)]
 UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
-IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 
 
 def unique_slug(title):
@@ -1178,10 +1151,6 @@ def unique_slug(title):
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def live_update(update_id):
-    return get_object_or_404(Update.objects.select_related("session"), pk=update_id, deleted_at__isnull=True)
 
 
 @app.api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
@@ -1252,7 +1221,7 @@ def api_resolver(patterns):
 
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
-    poster(request)
+    posting_user(request)
     if data.slug and Session.objects.filter(slug=data.slug).exists():
         raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
     fields = data.dict(exclude={"status", "slug", "minutes"})
@@ -1265,15 +1234,13 @@ def create_session(request, data: SessionIn):
 @app.api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: SlugText, data: SessionPatch):
     """Change a session's details, or go live and end it by hand (`status`)."""
-    poster(request)
+    posting_user(request)
     session = get_object_or_404(Session, slug=slug)
     changes = data.dict(exclude_none=True)
-    if "status" in changes:
-        status = changes.pop("status")
-        session.status_override = "" if status == "auto" else status
+    status = changes.pop("status", None)
     for name, value in changes.items():
         setattr(session, name, value)
-    return save_session(session)
+    return set_status(session, status) if status else save_session(session)
 
 
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
@@ -1295,37 +1262,29 @@ def post_update(request, slug: SlugText, data: Form[UpdateIn], image: File[Ninja
                 idempotency_key: IdempotencyKey = Header(None, alias="Idempotency-Key")):
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
-    author = poster(request)
-    session = get_object_or_404(Session, slug=slug)
-    if not data.body.strip() and not image:
-        raise HttpError(422, EMPTY_UPDATE)
-    try:
-        photo = slide_photo(image) if image else None
-    except ValidationError as error:
-        raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
-    update, created = publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
-                                     image_alt=data.image_alt, key=idempotency_key)
+    author = posting_user(request)
+    update, created = post_new_update(get_object_or_404(Session, slug=slug), author, data, image, idempotency_key)
     return Status(201 if created else 200, update)
 
 
 @app.api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_update(request, update_id: UpdateId, data: UpdatePatch):
-    poster(request)
-    update = live_update(update_id)
+    posting_user(request)
+    update = find_update(update_id)
     return save_update(update, **data.dict(exclude_none=True))
 
 
 @app.api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def remove_update(request, update_id: UpdateId):
-    poster(request)
-    delete_update(live_update(update_id))
+    posting_user(request)
+    delete_update(find_update(update_id))
     return Status(204, None)
 
 
 @app.api.post("/tokens", response={201: TokenOut, **WRITE_ERRORS}, auth=PasswordAuth(), tags=["tokens"])
 def create_token(request, data: TokenIn = Body(None)):
     """A new token for the user of these credentials; the body, {"name": ...}, may be left out."""
-    user = poster(request)
+    user = posting_user(request)
     token, raw = ApiToken.issue(user, data.name if data else "API token")
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
@@ -1377,7 +1336,7 @@ def baked_slugs():
 
 
 def baked_media():
-    photos = Update.objects.filter(session__in=published_sessions(), deleted_at__isnull=True).exclude(image="")
+    photos = Update.objects.current().filter(session__in=published_sessions()).exclude(image="")
     yield from ({"path": name} for name in photos.values_list("image", flat=True))
 
 
@@ -1444,7 +1403,7 @@ def session_page(request, slug):
             context["updates"].reverse()
         context["key_moments"] = [u for u in context["updates"] if u.pinned]
         if author:
-            context.update(AUTHOR_LIMITS, compose_form=UpdateForm())
+            context.update(AUTHOR_LIMITS)
         return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
 
     if author:
@@ -1528,88 +1487,94 @@ def author_result(request, session, updates=(), deleted=(), undo=None, status=20
     }, status=status)
 
 
-def author_error(message, status=400):
+def author_error(message, status=422):
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def authored_update(pk, deleted=False):
-    return get_object_or_404(Update.objects.select_related("session"), pk=pk, deleted_at__isnull=not deleted)
+def author_input(schema, request):
+    """The fields of the author's form, checked as the API checks them."""
+    try:
+        return schema.model_validate({name: request.POST[name] for name in schema.model_fields if name in request.POST})
+    except PydanticValidationError as error:
+        raise HttpError(422, " ".join(f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}." for e in error.errors()))
 
 
-@app.route("/sessions/<slug:slug>/updates/", name="compose_update")
-@require_POST
-@author_required
-def compose_update(request, slug):
+def plain_text_errors(view):
+    """What went wrong, as text the author's page shows beside the box."""
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except HttpError as error:
+            return author_error(str(error), error.status_code)
+    return answer
+
+
+def author_action(view):
+    return require_POST(author_required(plain_text_errors(view)))
+
+
+@app.route("/sessions/<slug:slug>/updates/", name="author_post")
+@author_action
+def author_post(request, slug):
     session = get_object_or_404(Session, slug=slug)
-    form = UpdateForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return author_error(form.error_text(), form.error_status())
-    update, created = publish_update(session, request.user, **form.cleaned_data)
+    data = author_input(ComposeIn, request)
+    update, created = post_new_update(session, request.user, data, request.FILES.get("image"), data.key)
     return author_result(request, session, [update], status=201 if created else 200)
 
 
-@app.route("/sessions/<slug:slug>/preview/", name="preview_update")
-@require_POST
-@author_required
-def preview_update(request, slug):
-    form = UpdateForm({"body": request.POST.get("body", "")})
-    if form.has_error("body"):  # the checks a post would meet; an empty box previews as empty
-        return author_error(form.error_text())
-    return HttpResponse(render_markdown(form.cleaned_data["body"]) or '<p class="empty">Nothing to preview yet.</p>')
+@app.route("/sessions/<slug:slug>/preview/", name="author_preview")
+@author_action
+def author_preview(request, slug):
+    body = author_input(UpdateIn, request).body  # the checks a post would meet; an empty box previews as empty
+    return HttpResponse(render_markdown(body) or '<p class="empty">Nothing to preview yet.</p>')
 
 
-@app.route("/sessions/<slug:slug>/status/", name="set_status")
-@require_POST
-@author_required
-def set_status(request, slug):
+@app.route("/sessions/<slug:slug>/status/", name="author_status")
+@author_action
+def author_status(request, slug):
     """Go live, end, or follow the schedule again; the page reloads to show it."""
     session = get_object_or_404(Session, slug=slug)
-    status = request.POST.get("status", "")
-    if status not in {"live", "ended", "auto"}:
+    if (status := request.POST.get("status", "")) not in {"live", "ended", "auto"}:
         return author_error("The status must be live, ended or auto.")
-    session.status_override = "" if status == "auto" else status
-    save_session(session)
-    response = HttpResponseRedirect(session.get_absolute_url())
-    if request.htmx:
-        response = HttpResponse(status=200)
-        response["HX-Refresh"] = "true"
-    return response
+    set_status(session, status)
+    if not request.htmx:
+        return HttpResponseRedirect(session.get_absolute_url())
+    return HttpResponse(headers={"HX-Refresh": "true"})
 
 
-@app.route("/updates/<int:pk>/edit/", name="edit_update")
+@app.route("/updates/<int:pk>/edit/", name="author_edit")
 @require_http_methods(["GET", "POST"])
 @author_required
-def edit_update(request, pk):
-    update = authored_update(pk)
+@plain_text_errors
+def author_edit(request, pk):
+    update = find_update(pk)
     if request.method == "GET":
         return render(request, "liveblog/_edit_form.html", {"update": update, **AUTHOR_LIMITS})
-    form = UpdateForm({"body": request.POST.get("body", "")})
-    if form.has_error("body") or (not form.is_valid() and not update.image):  # a photo may stand alone
-        return author_error(form.error_text())
-    return author_result(request, update.session, [save_update(update, body=form.cleaned_data["body"])])
+    body = author_input(UpdateIn, request).body
+    if not body and not update.image:  # a photo may stand alone
+        return author_error(EMPTY_UPDATE)
+    return author_result(request, update.session, [save_update(update, body=body)])
 
 
-@app.route("/updates/<int:pk>/pin/", name="pin_update")
-@require_POST
-@author_required
-def pin_update(request, pk):
-    update = authored_update(pk)
+@app.route("/updates/<int:pk>/pin/", name="author_pin")
+@author_action
+def author_pin(request, pk):
+    update = find_update(pk)
     return author_result(request, update.session, [save_update(update, pinned=request.POST.get("pinned") == "true")])
 
 
-@app.route("/updates/<int:pk>/delete/", name="delete_update")
-@require_POST
-@author_required
-def remove_update_page(request, pk):
-    update = delete_update(authored_update(pk))
+@app.route("/updates/<int:pk>/delete/", name="author_delete")
+@author_action
+def author_delete(request, pk):
+    update = delete_update(find_update(pk))
     return author_result(request, update.session, deleted=[update.pk], undo=update)
 
 
-@app.route("/updates/<int:pk>/restore/", name="restore_update")
-@require_POST
-@author_required
-def restore_update_page(request, pk):
-    update = restore_update(authored_update(pk, deleted=True))
+@app.route("/updates/<int:pk>/restore/", name="author_restore")
+@author_action
+def author_restore(request, pk):
+    update = restore_update(find_update(pk, deleted=True))
     return author_result(request, update.session, [update])
 
 
@@ -1689,7 +1654,7 @@ class SessionFeed(UpdatesFeed):
         return session.get_absolute_url()
 
     def items(self, session):
-        return with_session(session.updates.filter(deleted_at__isnull=True).select_related("author")
+        return with_session(session.updates.current().select_related("author")
                             .order_by("-created_at")[:FEED_LENGTH], session)
 
 
@@ -1704,7 +1669,7 @@ class ConferenceFeed(UpdatesFeed):
         return f"{update.session.title}: {super().item_title(update)}"
 
     def items(self):
-        return (Update.objects.filter(deleted_at__isnull=True, session__in=published_sessions())
+        return (Update.objects.current().filter(session__in=published_sessions())
                 .select_related("session", "author").order_by("-created_at")[:FEED_LENGTH])
 
 
@@ -1734,7 +1699,7 @@ def markdown_notes(sessions, heading_level):
     """Sessions as Markdown notes, each update under its local time, images as links."""
     notes = []
     for session in sessions:
-        updates = with_session(session.updates.filter(deleted_at__isnull=True).order_by("created_at", "id"), session)
+        updates = with_session(session.updates.current(), session)
         for update in updates:
             update.markdown = update_as_markdown(update)
         notes.append(render_to_string("liveblog/_session.md", {

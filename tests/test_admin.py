@@ -68,7 +68,7 @@ def test_update_list_has_search_and_filters(client, admin_user, session):
     client.force_login(admin_user)
     page = client.get("/admin/liveblog/update/?q=postgres").content.decode()
     assert "about postgres" in page and "about htmx" not in page
-    assert "?deleted=yes" in page and "?pinned__exact=1" in page
+    assert "?deleted_at__isempty=0" in page and "?pinned__exact=1" in page
 
 
 def test_session_status_actions_bump_the_version(client, admin_user, session):

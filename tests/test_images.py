@@ -58,7 +58,7 @@ def test_a_photo_may_stand_alone_without_text(author_client, session):
 def test_what_is_not_a_usable_image_is_refused_with_a_message(author_client, session, make, name, message):
     response = author_client.post(f"/sessions/{session.slug}/updates/", {
         "body": "Keep me", "image": upload(make(), name)}, **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.content.decode()
     assert Update.objects.count() == 0
     assert session.updates.count() == 0

@@ -49,3 +49,11 @@ def test_sqlite_connections_run_in_wal_mode(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["wal", "20000"], out.stderr
+
+
+def test_production_mode_survives_the_prepare_that_every_request_makes():
+    # `nanodjango serve` prepares in production; the WSGI handler prepares again on the first request.
+    code = "import liveblog; liveblog.app._prepare(is_prod=True); liveblog.app._prepare(); print(liveblog.app._production)"
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SECRET_KEY": "k" * 60, "DATABASE_URL": "sqlite:////tmp/unused.sqlite3"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split()[-1:] == ["True"], out.stdout + out.stderr
