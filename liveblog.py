@@ -1343,26 +1343,27 @@ def baked_media():
 # --- Pages and fragments --------------------------------------------------------------
 
 
-def schedule_sections(sessions):
-    """Live, upcoming and earlier sessions, each grouped by the local day it starts on."""
-    sections = {Session.Status.LIVE: defaultdict(list), Session.Status.UPCOMING: defaultdict(list),
-                Session.Status.ENDED: defaultdict(list)}
+def by_local_day(sessions):
+    """[(day, sessions)] in the order given, each session under the day it starts on
+    where it takes place."""
+    days = defaultdict(list)
     for session in sessions:
-        local_day = timezone.localtime(session.starts_at, session.tzinfo).date()
-        sections[session.status][local_day].append(session)
-    return [
-        {"status": status, "title": title,
-         "days": sorted(sections[status].items(), reverse=status == Session.Status.ENDED)}
-        for status, title in [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING, "Upcoming"),
-                              (Session.Status.ENDED, "Earlier")]
-    ]
+        days[timezone.localtime(session.starts_at, session.tzinfo).date()].append(session)
+    return list(days.items())
+
+
+SCHEDULE_SECTIONS = [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING, "Upcoming"),
+                     (Session.Status.ENDED, "Earlier")]
 
 
 @app.route("/", name="schedule", distill_file="index.html")
 @require_safe
 def schedule(request):
-    sessions = published_sessions().with_update_counts()
-    return render(request, "liveblog/schedule.html", {"sections": schedule_sections(sessions), "baked": BAKE})
+    sessions = list(published_sessions().with_update_counts())
+    sections = [{"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
+                for status, title in SCHEDULE_SECTIONS]
+    sections[-1]["days"].reverse()  # the most recent day first
+    return render(request, "liveblog/schedule.html", {"sections": sections, "baked": BAKE})
 
 
 def reading_order(request):
@@ -1434,7 +1435,7 @@ def session_changes(request, slug, since):
         context = live_context(session, since)
         # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
         status = 286 if context["poll_seconds"] is None else 200
-        return render(request, "liveblog/_changes.html", context, status=status)
+        return render(request, "liveblog/_partials.html#changes", context, status=status)
 
     response = public_read(request, slug, f"htmx-{since}", draw)
     patch_vary_headers(response, ["HX-Request"])
@@ -1482,7 +1483,7 @@ def author_result(request, session, updates=(), deleted=(), undo=None, status=20
     (no JavaScript) goes back to the page instead."""
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
-    return render(request, "liveblog/_author_result.html", {
+    return render(request, "liveblog/_partials.html#author_result", {
         "session": session, "updates": with_session(updates, session), "deleted": deleted, "undo": undo,
     }, status=status)
 
@@ -1550,7 +1551,7 @@ def author_status(request, slug):
 def author_edit(request, pk):
     update = find_update(pk)
     if request.method == "GET":
-        return render(request, "liveblog/_edit_form.html", {"update": update, **AUTHOR_LIMITS})
+        return render(request, "liveblog/_partials.html#edit_form", {"update": update, **AUTHOR_LIMITS})
     body = author_input(UpdateIn, request).body
     if not body and not update.image:  # a photo may stand alone
         return author_error(EMPTY_UPDATE)
@@ -1621,7 +1622,7 @@ class UpdatesFeed(Feed):
 
     feed_type = AtomWithContent
     author_name = SITE_NAME  # RFC 4287: entries without an author take the feed's
-    description_template = "liveblog/_feed_item.html"  # the update, and its photo by absolute URL
+    description_template = "liveblog/_partials.html#feed_item"  # the update, and its photo by absolute URL
 
     def item_title(self, update):
         # The text as a reader sees it: the feed generator escapes it once more.
@@ -1722,12 +1723,9 @@ def session_markdown(request, slug):
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
-    days = defaultdict(list)
-    for session in published_sessions().order_by("starts_at"):
-        days[timezone.localtime(session.starts_at, session.tzinfo).date()].append(session)
     text = "# Conference notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
-        for day, sessions in sorted(days.items()))
+        for day, sessions in by_local_day(published_sessions()))
     return markdown_response(text)
 
 
