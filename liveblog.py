@@ -49,13 +49,12 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, strip_tags
 from django.utils.text import Truncator, slugify
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.static import serve as serve_static
 from nanodjango import Django
@@ -901,12 +900,8 @@ app.api.description = (
 )
 
 
-
-
 class TooManyAttempts(Exception):
     pass
-
-
 
 
 def client_address(request):
@@ -1187,38 +1182,6 @@ def json_changes(request, slug, since):
     return public_read(request, slug, f"json-{since}-{request.get_host()}", draw)
 
 
-# The JSON poll is the API's hot path. A well-formed GET is answered here, ahead of Django
-# Ninja's route for the same URL, whose parameter models alone cost ~40 µs a request;
-# anything else (a POST, a bad cursor) goes on to Ninja, so its answers stay as documented.
-@app.route("/api/sessions/<slug:slug>/updates", name="json_poll")
-@csrf_exempt  # Ninja's own view, which takes the writes, decides about CSRF
-def json_poll(request, slug):
-    since = request.GET.get("since")
-    cursor = None if since is None else parse_cursor(since)
-    if request.method != "GET" or len(slug) > 100 or (since is not None and cursor is None):
-        return ninja_view(request)
-    try:
-        return json_changes(request, slug, cursor)
-    except Http404:
-        return ninja_view(request)  # answered in the API's own words
-
-
-def ninja_view(request):
-    """Hand a request to the view Django Ninja routes its path to."""
-    match = api_resolver(get_resolver().url_patterns).resolve(request.path_info.lstrip("/"))
-    return match.func(request, *match.args, **match.kwargs)
-
-
-def api_resolver(patterns):
-    """The API's URLs, at the top (this file) or inside the app's include (a converted project)."""
-    for pattern in patterns:
-        if getattr(pattern, "namespace", None) == "api":
-            return pattern
-        if found := api_resolver(getattr(pattern, "url_patterns", ())):
-            return found
-    return None
-
-
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     posting_user(request)
@@ -1320,7 +1283,6 @@ def unauthorized(request, exc):
 #
 # writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
 # them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
-
 
 
 def published_sessions():

@@ -237,12 +237,12 @@ def convert_build_app_api(converter, resolver, extra_src):
 
 @hookimpl
 def convert_build_app_urls(converter, resolver, urls, extra_src):
-    """The JSON poll's fast path ahead of the API's route; the bake's pages as distill paths."""
+    """The bake's pages as django-distill paths."""
     if not ours(converter):
         return
-    urls.append(urls.pop(0))  # the converter puts the API's include first
+    offset = len(urls) - len(converter.app._routes)  # the converter puts the API's include first
     resolver.imports.add("from django_distill import distill_path")
-    for index, (view, config) in enumerate(converter.app._routes.values()):
+    for index, (view, config) in enumerate(converter.app._routes.values(), start=offset):
         if "distill_file" not in config:
             continue
         extra = f"distill_file={config['distill_file']!r}" if config["distill_file"] else ""

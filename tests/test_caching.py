@@ -127,22 +127,6 @@ def test_the_wsgi_handler_is_built_once_per_process(db, monkeypatch, settings):
     assert len(built) == 1
 
 
-def test_the_json_poll_is_answered_ahead_of_ninja_with_the_same_body(client, session):
-    from django.urls import resolve
-
-    from liveblog import ninja_view
-
-    post(session, "One")
-    url = f"/api/sessions/{session.slug}/updates?since=0"
-    assert resolve(f"/api/sessions/{session.slug}/updates").func.__name__ == "json_poll"  # not Ninja's view
-    fast = client.get(url)
-    request = fast.wsgi_request
-    through_ninja = ninja_view(request)
-    assert fast.status_code == through_ninja.status_code == 200
-    assert fast.json() == json.loads(through_ninja.content)
-    assert fast["ETag"] == through_ninja["ETag"]
-
-
 @pytest.mark.parametrize("query, status", [("?since=-1", 422), ("?since=abc", 422), ("?since=", 422),
                                            ("?since=99999999999999999999", 422)])
 def test_a_bad_cursor_still_gets_the_api_error(client, session, query, status):
