@@ -1,5 +1,4 @@
 """The poll path: answered from the cached version, ETags and 304s, shared-cache headers."""
-import json
 import wsgiref.util
 
 import pytest
