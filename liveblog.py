@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import os
 import re
 import secrets
@@ -38,6 +39,8 @@ from django.contrib.auth import authenticate
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -61,6 +64,7 @@ from nanodjango import Django
 from PIL import Image, ImageOps
 from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
+from redis import RedisError
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -82,6 +86,7 @@ POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live pa
 # How long a process may answer from a cached session version. A commit drops it at once
 # from a shared cache; without Redis other processes only notice when it expires.
 VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
+REDIS_RETRY_SECONDS = 5  # after Redis fails, how long the database answers alone
 MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")  # slide photos
 MAX_IMAGE_MB = env_int("LIVEBLOG_MAX_IMAGE_MB", 10)
 SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)  # 0: the web server serves MEDIA_ROOT
@@ -119,10 +124,43 @@ def database_settings(url):
     return config
 
 
+class SharedCache(RedisCache):
+    """Django's Redis cache as an optimisation, never a dependency: while Redis fails, a
+    read misses and a write is skipped, so pages, polls and posts go on from the database;
+    Redis then rests for REDIS_RETRY_SECONDS and is tried again, so it heals by itself."""
+
+    retry_at = 0.0
+
+    def forgiving(self, fallback, call, *args):
+        if time.monotonic() < self.retry_at:
+            return fallback
+        try:
+            return call(*args)
+        except RedisError as error:
+            self.retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+            logging.getLogger("liveblog").warning("Redis failed (%s); the database answers for now.", error)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self.forgiving(default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.forgiving(None, super().set, key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.forgiving(False, super().add, key, value, timeout, version)
+
+    def delete(self, key, version=None):
+        return self.forgiving(False, super().delete, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        return self.forgiving(delta, super().incr, key, delta, version)
+
+
 def cache_from_env():
-    if REDIS_URL:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                "KEY_PREFIX": "liveblog"}
+    if REDIS_URL:  # short timeouts: a Redis that hangs costs a request half a second, once
+        return {"BACKEND": f"{SharedCache.__module__}.SharedCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "liveblog",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "liveblog",
             "OPTIONS": {"MAX_ENTRIES": 5000}}
 
@@ -1707,10 +1745,11 @@ def cache_control(status):
     """What a shared cache may keep: seconds while live, longer once over."""
     if status == Session.Status.LIVE:
         fresh = max(1, POLL_SECONDS // 2)
-        return f"public, max-age=0, s-maxage={fresh}, stale-while-revalidate={POLL_SECONDS}"
+        return f"public, max-age=0, s-maxage={fresh}, stale-while-revalidate={POLL_SECONDS}, stale-if-error=86400"
     if status == Session.Status.UPCOMING:
-        return f"public, max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}"
-    return "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400"
+        return (f"public, max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}, "
+                "stale-if-error=86400")
+    return "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stale-if-error=86400"
 
 
 def stored_body(etag, draw):
