@@ -47,8 +47,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models import Count, F, Q
 from django.http import (
-    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotModified,
-    HttpResponseRedirect,
+    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -156,6 +155,9 @@ class SharedCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         return self.forgiving(delta, super().incr, key, delta, version)
 
+    def delete_many(self, keys, version=None):
+        return self.forgiving(None, super().delete_many, keys, version)
+
 
 def cache_from_env():
     if REDIS_URL:  # short timeouts: a Redis that hangs costs a request half a second, once
@@ -223,7 +225,7 @@ class LiveblogDjango(Django):
             from django.core import wsgi
 
             self._pre_xsgi(is_prod)
-            self._wsgi_handler = wsgi.get_wsgi_application()
+            self._wsgi_handler = ResponseCache(wsgi.get_wsgi_application())
         return self._wsgi_handler(environ, start_response)
 
     __call__ = wsgi
@@ -234,7 +236,8 @@ app = LiveblogDjango(
     ALLOWED_HOSTS=ALLOWED_HOSTS,
     DATABASES={"default": database_settings(DATABASE_URL)},
     EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials"],
-    MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware", *middleware,
+    MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware",
+                                   "django.middleware.http.ConditionalGetMiddleware", *middleware,
                                    "django_htmx.middleware.HtmxMiddleware",
                                    "csp.middleware.CSPMiddleware",
                                    "liveblog.DatabaseUnavailableMiddleware"],
@@ -447,7 +450,7 @@ def bump_version(session_id):
     """
     Session.objects.filter(pk=session_id).update(version=F("version") + 1)
     version, slug = Session.objects.values_list("version", "slug").get(pk=session_id)
-    transaction.on_commit(lambda: cache.delete(state_key(slug)))
+    transaction.on_commit(lambda: cache.delete_many([state_key(slug), "conference-state"]))
     return version
 
 
@@ -1199,25 +1202,19 @@ def get_session(request, slug: SlugText):
 
 
 @app.api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
-def session_updates(request, slug: SlugText, since: int | None = Query(None, ge=0, le=MAX_VERSION)):
+def session_updates(request, response: HttpResponse, slug: SlugText,
+                    since: int | None = Query(None, ge=0, le=MAX_VERSION)):
     """Every current update, or with `since` only what changed after that cursor."""
-    return json_changes(request, slug, since)
+    session = get_object_or_404(Session, slug=slug)
+    cursor, updates, deleted = changes_since(session, since)
+    shared_for(response, session.status)
+    return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
 
 
 def json_response(data, status=200):
     """The body Django Ninja would send, for answers made outside its routes."""
     return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder), status=status,
                         content_type="application/json; charset=utf-8")
-
-
-def json_changes(request, slug, since):
-    def draw(session):
-        cursor, updates, deleted = reader_changes(session, since)
-        changes = {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
-        payload = ChangesOut.model_validate(changes, context={"request": request}).model_dump(mode="json")
-        return json_response(payload)
-
-    return public_read(request, slug, f"json-{since}-{request.get_host()}", draw)
 
 
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
@@ -1363,7 +1360,7 @@ def schedule(request):
     sections = [{"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
                 for status, title in SCHEDULE_SECTIONS]
     sections[-1]["days"].reverse()  # the most recent day first
-    return render(request, "liveblog/schedule.html", {"sections": sections, "baked": BAKE})
+    return shared_for(render(request, "liveblog/schedule.html", {"sections": sections, "baked": BAKE}))
 
 
 def reading_order(request):
@@ -1378,15 +1375,8 @@ def poll_seconds(session):
             Session.Status.ENDED: None}[session.status]
 
 
-def reader_changes(session, since=None):
-    """changes_since() for a reader: a cursor equal to the cached version needs no query."""
-    if since is not None and since == session.version:
-        return since, [], []
-    return changes_since(session, since)
-
-
 def live_context(session, since=None):
-    cursor, updates, deleted = reader_changes(session, since)
+    cursor, updates, deleted = changes_since(session, since)
     return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted,
             "poll_seconds": poll_seconds(session)}
 
@@ -1394,24 +1384,21 @@ def live_context(session, since=None):
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
 @require_safe
 def session_page(request, slug):
-    """The page every reader shares (cached), or for an author the same with the desk."""
+    """The page every reader shares, or for an author the same with the desk."""
+    session = get_object_or_404(Session, slug=slug)
     order = reading_order(request)
     author = can_post(getattr(request, "user", None))  # a baked page's request has no user
-
-    def draw(session):
-        context = live_context(session)
-        if order == "newest":
-            context["updates"].reverse()
-        context["key_moments"] = [u for u in context["updates"] if u.pinned]
-        if author:
-            context.update(AUTHOR_LIMITS)
-        return render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
-
+    context = live_context(session)
+    if order == "newest":
+        context["updates"].reverse()
+    context["key_moments"] = [u for u in context["updates"] if u.pinned]
     if author:
-        response = draw(get_object_or_404(Session, slug=slug))
+        context.update(AUTHOR_LIMITS)
+    response = render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
+    if author:
         add_never_cache_headers(response)
         return response
-    return public_read(request, slug, f"page-{order}", draw)
+    return shared_for(response, session.status)
 
 
 @app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
@@ -1424,20 +1411,14 @@ def session_changes(request, slug, since):
     since = parse_cursor(since)
     if since is None:
         return HttpResponseBadRequest("The cursor must be a non-negative integer.", content_type="text/plain")
-    # The hot path reads the header from META: request.headers (and so request.htmx)
-    # first builds a dict of every header.
-    if request.META.get("HTTP_HX_REQUEST") != "true":  # a person opened the poll URL
+    if not request.htmx:  # a person opened the poll URL
         response = HttpResponseRedirect(reverse("session_page", args=[slug]))
-        patch_vary_headers(response, ["HX-Request"])
-        return response
-
-    def draw(session):
+    else:
+        session = get_object_or_404(Session, slug=slug)
         context = live_context(session, since)
         # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
         status = 286 if context["poll_seconds"] is None else 200
-        return render(request, "liveblog/_partials.html#changes", context, status=status)
-
-    response = public_read(request, slug, f"htmx-{since}", draw)
+        response = shared_for(render(request, "liveblog/_partials.html#changes", context, status=status), session.status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -1676,12 +1657,12 @@ class ConferenceFeed(UpdatesFeed):
 
 @app.route("/feed.xml", name="conference_feed", distill=True)
 def conference_feed(request):
-    return ConferenceFeed()(request)
+    return shared_for(ConferenceFeed()(request))
 
 
 @app.route("/sessions/<slug:slug>/feed.xml", name="session_feed", distill_func=baked_slugs)
 def session_feed(request, slug):
-    return SessionFeed()(request, slug=slug)
+    return shared_for(SessionFeed()(request, slug=slug), get_object_or_404(Session, slug=slug).status)
 
 
 def images_as_links(markdown_text):
@@ -1716,7 +1697,8 @@ def markdown_response(text):
 @app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=baked_slugs)
 @require_safe
 def session_markdown(request, slug):
-    return markdown_response(markdown_notes([get_object_or_404(Session, slug=slug)], heading_level=1))
+    session = get_object_or_404(Session, slug=slug)
+    return shared_for(markdown_response(markdown_notes([session], heading_level=1)), session.status)
 
 
 @app.route("/conference.md", name="conference_markdown", distill=True)
@@ -1726,67 +1708,111 @@ def conference_markdown(request):
     text = "# Conference notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
         for day, sessions in by_local_day(published_sessions()))
-    return markdown_response(text)
+    return shared_for(markdown_response(text))
 
 
-# --- HTTP caching ---------------------------------------------------------------------
+# --- HTTP: the response cache in front of Django ------------------------------------------
 #
-# Public reads (the session page, the poll fragment, the JSON changes) are answered from
-# the cached session alone when they can be: the ETag names the session's version,
-# status and the response's variant, a matching If-None-Match gets a 304, and a body is
-# drawn once per version and variant, then served from the cache by every process.
+# A public GET or HEAD that Django has already answered for the current state of what it
+# shows (a session's version and status, or the whole conference's) is answered again from
+# this process's memory, with the status, headers and body Django made, before Django's
+# request handling runs; a matching If-None-Match gets its 304 there too. Signed-in users,
+# credentials, writes, anything with a body and unknown sessions go through Django.
 
-BODY_TTL = 3600
-BODY_MEMORY_SIZE = 500
-body_memory = {}
-
-
-def cache_control(status):
-    """What a shared cache may keep: seconds while live, longer once over."""
-    if status == Session.Status.LIVE:
-        fresh = max(1, POLL_SECONDS // 2)
-        return f"public, max-age=0, s-maxage={fresh}, stale-while-revalidate={POLL_SECONDS}, stale-if-error=86400"
-    if status == Session.Status.UPCOMING:
-        return (f"public, max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}, "
-                "stale-if-error=86400")
-    return "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stale-if-error=86400"
-
-
-def stored_body(etag, draw):
-    """The body for an ETag: from this process's memory, the shared cache, or drawn once.
-
-    A body never changes under its ETag (which names the version), so the in-process
-    copy needs no invalidation and spares the shared cache a round trip per poll.
-    """
-    if (stored := body_memory.get(etag)) is None:
-        if (stored := cache.get(f"body:{etag}")) is None:
-            drawn = draw()
-            stored = (drawn.status_code, drawn["Content-Type"], drawn.content)
-            cache.set(f"body:{etag}", stored, BODY_TTL)
-        body_memory[etag] = stored
-        if len(body_memory) > BODY_MEMORY_SIZE:
-            del body_memory[next(iter(body_memory))]  # the oldest
-    return stored
-
-
-def public_read(request, slug, variant, draw):
-    """A 304, a stored body, or draw(session) once; with ETag and Cache-Control.
-
-    Bodies with absolute URLs (the JSON) name the host in their variant.
-    """
-    pk, version, override, starts, ends = cached_state(slug)
-    status = schedule_status(override, starts, ends, time.time())
-    etag = f'"{pk}.{version}.{status}.{variant}"'
-    # Quoted ETags cannot match inside one another, so a substring test is exact here,
-    # and W/-weakened copies (GZipMiddleware) still match.
-    if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
-        response = HttpResponseNotModified()
+def shared_for(response, status=Session.Status.LIVE):
+    """Say how long a shared cache (a CDN) may keep a public answer: seconds while the
+    session (or, without one, the conference) may change, longer once it is over."""
+    if status == Session.Status.ENDED:
+        keep = "max-age=300, s-maxage=3600, stale-while-revalidate=86400"
+    elif status == Session.Status.UPCOMING:
+        keep = f"max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}"
     else:
-        code, content_type, content = stored_body(etag, lambda: draw(Session.objects.get(pk=pk)))
-        response = HttpResponse(content, status=code, content_type=content_type)
-    response["ETag"] = etag
-    response["Cache-Control"] = cache_control(status)
+        keep = f"max-age=0, s-maxage={max(1, POLL_SECONDS // 2)}, stale-while-revalidate={POLL_SECONDS}"
+    response["Cache-Control"] = f"public, {keep}, stale-if-error=86400"
     return response
+
+
+def session_state(slug):
+    pk, version, override, starts, ends = cached_state(slug)
+    return pk, version, schedule_status(override, starts, ends, time.time())
+
+
+def conference_state():
+    """The state of every session at once: what the schedule, the conference feed and notes show."""
+    state = cache.get("conference-state")
+    if state is None:
+        rows = published_sessions().values_list("version", "status_override", "starts_at", "ends_at")
+        state = [(version, override, starts.timestamp(), ends.timestamp()) for version, override, starts, ends in rows]
+        cache.set("conference-state", state, VERSION_TTL)
+    now = time.time()
+    return tuple((version, schedule_status(override, starts, ends, now)) for version, override, starts, ends in state)
+
+
+SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})(/|/changes/\d+/|/updates|/feed\.xml|\.md)$")
+CONFERENCE_READS = {"/", "/feed.xml", "/conference.md"}
+KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
+RESPONSE_CACHE_SIZE = 2000
+
+
+class ResponseCache:
+    """The WSGI application in front of Django's, answering what it can from memory."""
+
+    def __init__(self, django):
+        self.django = django
+        self.responses = {}
+
+    def __call__(self, environ, start_response):
+        key = self.key(environ)
+        if key is None:
+            return self.django(environ, start_response)
+        if (stored := self.responses.get(key)) is None:
+            return self.ask_django(key, environ, start_response)
+        status, headers, body = stored
+        etag = next((value for name, value in headers if name == "ETag"), None)
+        # Quoted ETags cannot match inside one another, and W/-weakened ones (gzip) match too.
+        if etag and etag.removeprefix("W/") in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in KEPT_IN_A_304])
+            return []
+        start_response(status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def key(self, environ):
+        """What the answer depends on, or None for a request that must go through Django."""
+        if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ
+                or "sessionid=" in environ.get("HTTP_COOKIE", "") or environ.get("CONTENT_LENGTH", "0") not in ("", "0")):
+            return None
+        path = environ.get("PATH_INFO", "")
+        try:
+            if path in CONFERENCE_READS:
+                state = conference_state()
+            elif match := SESSION_READS.match(path):
+                state = session_state(match["slug"])
+            else:
+                return None
+        except (Http404, OperationalError, InterfaceError):  # Django says so, in its own words
+            return None
+        return (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST"), environ.get("HTTP_HX_REQUEST"),
+                "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""), state)
+
+    def ask_django(self, key, environ, start_response):
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        chunks = self.django(environ, keep)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        headers = {name.lower(): value for name, value in answer["headers"]}
+        if (answer["status"][:3] in ("200", "286") and headers.get("cache-control", "").startswith("public")
+                and "set-cookie" not in headers):
+            if len(self.responses) >= RESPONSE_CACHE_SIZE:
+                self.responses.pop(next(iter(self.responses)), None)  # the oldest
+            self.responses[key] = (answer["status"], answer["headers"], body)
+        return [body]
 
 
 # --- HTTP: database failures ----------------------------------------------------------

@@ -70,10 +70,8 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
-    liveblog.body_memory.clear()
     yield
     cache.clear()
-    liveblog.body_memory.clear()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from liveserver import LiveServer, free_port, http, start_process, stop_process, wait_for
+from liveserver import LiveServer, free_port, http, start_process, stop_process
 
 pytestmark = pytest.mark.server
 

@@ -1,0 +1,102 @@
+"""The response cache in front of Django: public reads replayed from memory, exactly as Django
+answered them, until what they show changes; everything else goes through Django."""
+import wsgiref.util
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import make_session, post
+from liveblog import ResponseCache, save_update, set_status
+
+PUBLIC_READS = ["/sessions/keynote/", "/sessions/keynote/?order=oldest", "/sessions/keynote/changes/0/",
+                "/api/sessions/keynote/updates", "/api/sessions/keynote/updates?since=1", "/",
+                "/feed.xml", "/sessions/keynote/feed.xml", "/sessions/keynote.md", "/conference.md"]
+
+
+@pytest.fixture
+def app(db):
+    """A fresh cache in front of Django's handler, called as a WSGI server calls it."""
+    # As Django's test client does: the test's transaction keeps its connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    cached = ResponseCache(WSGIHandler())
+
+    def call(path, method="GET", **headers):
+        environ = {"REQUEST_METHOD": method, "HTTP_HOST": "testserver", "HTTP_HX_REQUEST": "true", **headers}
+        environ["PATH_INFO"], _, environ["QUERY_STRING"] = path.partition("?")
+        wsgiref.util.setup_testing_defaults(environ)
+        answer = {}
+        with CaptureQueriesContext(connection) as queries:
+            body = b"".join(cached(environ, lambda status, headers, exc_info=None: answer.update(
+                status=status, headers=headers)))
+        return answer["status"], answer["headers"], body, len(queries)
+
+    yield call
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_a_public_read_is_replayed_as_django_made_it_with_no_query(app, session):
+    post(session, "Hypermedia & htmx")
+    for path in PUBLIC_READS:
+        status, headers, body, queries = app(path)
+        assert status.startswith("200") and queries > 0, path
+        assert app(path) == (status, headers, body, 0), path  # status, every header, body; nothing asked
+        assert app(path, "HEAD") == (status, headers, b"", 0), path
+
+
+def test_a_304_is_answered_before_django_with_the_headers_django_gives_a_304(app, session, client):
+    post(session, "x")
+    for path in PUBLIC_READS:
+        status, headers, body, _ = app(path)
+        etag = dict(headers)["ETag"]
+        django_304 = client.get(path, HTTP_IF_NONE_MATCH=etag, HTTP_HX_REQUEST="true")
+        assert django_304.status_code == 304, path
+        status, replayed, body, queries = app(path, HTTP_IF_NONE_MATCH=etag)
+        assert (status, body, queries) == ("304 Not Modified", b"", 0), path
+        replayed, own = dict(replayed), {name: value for name, value in django_304.items() if name != "Content-Type"}
+        # RFC 9110: a 304 carries the Vary of the 200 it stands for; Django's gzip middleware
+        # leaves Accept-Encoding out of its own 304 only because the body is empty.
+        assert set(replayed.pop("Vary", "").split(", ")) >= set(own.pop("Vary", "").split(", ")) - {""}, path
+        assert replayed == own, path
+
+
+def test_every_change_is_seen_at_once(app, session, django_capture_on_commit_callbacks):
+    update = post(session, "first")
+    before = {path: app(path) for path in PUBLIC_READS}
+    with django_capture_on_commit_callbacks(execute=True):
+        save_update(update, body="edited")
+    for path in PUBLIC_READS:
+        status, headers, body, queries = app(path)
+        assert queries > 0, path  # asked Django again
+        assert path == "/" or body != before[path][2], path  # the schedule shows no update's text
+    with django_capture_on_commit_callbacks(execute=True):
+        set_status(session, "ended")  # the schedule moves it, the poll says stop
+    assert app("/sessions/keynote/changes/0/")[0].startswith("286")
+    assert b"Earlier" in app("/")[2] and app("/")[3] == 0
+
+
+def test_authors_credentials_writes_and_unknown_sessions_go_through_django(app, session):
+    post(session, "x")
+    app("/sessions/keynote/")
+    assert app("/sessions/keynote/", HTTP_COOKIE="sessionid=abc")[3] > 0  # a signed-in user
+    assert app("/api/sessions/keynote/updates", HTTP_AUTHORIZATION="Bearer x")[3] > 0
+    status, _, body, _ = app("/api/sessions/keynote/updates", "POST", CONTENT_TYPE="application/json")
+    assert status.startswith("401")
+    assert app("/api/sessions/nobody/updates")[0].startswith("404")
+    assert app("/api/sessions/nobody/updates")[3] > 0  # not remembered
+    assert app("/api/openapi.json")[3] == app("/api/openapi.json")[3]  # not a session read: always Django
+
+
+def test_variants_are_kept_apart(app, db):
+    make_session("keynote", "live")
+    fragment, page = app("/sessions/keynote/changes/0/"), app("/sessions/keynote/changes/0/", HTTP_HX_REQUEST="")
+    assert fragment[0].startswith("200") and page[0].startswith("302")  # a person is sent to the page
+    gzipped = app("/sessions/keynote/", HTTP_ACCEPT_ENCODING="gzip")
+    plain = app("/sessions/keynote/")
+    assert dict(gzipped[1]).get("Content-Encoding") == "gzip" and "Content-Encoding" not in dict(plain[1])
+    other_host = app("/api/sessions/keynote/updates", HTTP_HOST="live.example.com")
+    assert b"live.example.com" in other_host[2] and b"live.example.com" not in app("/api/sessions/keynote/updates")[2]
