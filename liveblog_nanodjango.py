@@ -17,8 +17,8 @@ It works around these faults of nanodjango 0.17.1's converter, each a small upst
 And it fills what the converter does not know of liveblog.py's idioms: settings built from
 the keywords given to `LiveblogDjango(...)` (MIDDLEWARE as a function of nanodjango's list,
 DEBUG from the environment, the refusal of the development key), `@admin.register` classes,
-middleware named in MIDDLEWARE, the demo loader and its seed, `app.api.<attribute> = ...`,
-and django-distill routes. tests/test_convert.py runs the project it writes.
+middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py, the
+demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes. tests/test_convert.py runs the project it writes.
 """
 
 import ast
@@ -272,6 +272,7 @@ def convert_build_app_templatetags_done(converter):
 
     middleware = [path.rpartition(".")[2] for path in settings.MIDDLEWARE if path.startswith(f"{APP_NAME}.")]
     write_module(converter, "middleware", middleware)
+    write_module(converter, "responses", ["ResponseCache"])
     write_module(converter, "demo", ["load_demo"])
     commands = converter.app_path / "management" / "commands"
     commands.mkdir(parents=True)
@@ -279,6 +280,18 @@ def convert_build_app_templatetags_done(converter):
         (folder / "__init__.py").touch()
     package = f"{converter.project_name}.{APP_NAME}"
     (commands / "load_demo.py").write_text(LOAD_DEMO_COMMAND.format(package=package))
+
+
+@hookimpl
+def convert_build_end(converter):
+    """The response cache in front of Django's handler, as `nanodjango serve` has it."""
+    if not ours(converter):
+        return
+    wsgi = converter.root_path / converter.project_name / "wsgi.py"
+    wrapped = (f"application = get_wsgi_application()\n\n"
+               f"from {converter.project_name}.{APP_NAME}.responses import ResponseCache  # noqa: E402  (needs Django set up)\n\n"
+               "application = ResponseCache(application)")
+    wsgi.write_text(wsgi.read_text().replace("application = get_wsgi_application()", wrapped))
 
 
 def write_module(converter, module, names):
