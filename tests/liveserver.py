@@ -40,9 +40,9 @@ def http(method, url, data=None, token=None, timeout=30, headers=None):
     body = json.dumps(data).encode() if data is not None else None
     try:
         with urllib.request.urlopen(urllib.request.Request(url, body, headers, method=method), timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()  # header names in any case, as HTTP has them
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 def server_database(tmp_path):
@@ -117,14 +117,15 @@ def manage(env, *args):
 
 
 class LiveServer:
-    """gunicorn serving liveblog on a database of its own; stop() and start() it at will."""
+    """gunicorn (or granian) serving liveblog on a database of its own; stop() and start() it at will."""
 
-    def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None):
+    def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None, server=None):
         self.env = {**os.environ, "DATABASE_URL": server_database(tmp_path),
                     "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
                     "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50,
                     "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"), **(env or {})}
-        self.workers = workers
+        # LIVEBLOG_TEST_SERVER=gunicorn runs every server test on gunicorn instead of granian.
+        self.workers, self.server = workers, server or os.environ.get("LIVEBLOG_TEST_SERVER", "granian")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -134,9 +135,12 @@ class LiveServer:
                                     capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
 
     def start(self, preexec_fn=None):
+        command = {"gunicorn": ["-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                                "--timeout", "120", "liveblog:app"],
+                   "granian": ["-m", "granian", "--interface", "wsgi", "--workers", str(self.workers),
+                               "--host", "127.0.0.1", "--port", str(self.port), "liveblog:app"]}[self.server]
         self.process = start_process(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "liveblog:app"],
+            [sys.executable, *command],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn)
         try:
             wait_for(self.url + "/api/sessions", process=self.process)

@@ -82,6 +82,7 @@ def test_cache_control_for_live_upcoming_and_ended(client, db, status, s_maxage,
         assert "public" in directives
         assert int(directives["s-maxage"]) == s_maxage and int(directives["max-age"]) == max_age
         assert int(directives["stale-while-revalidate"]) >= s_maxage
+        assert int(directives["stale-if-error"]) == 86400  # a CDN keeps answering through an origin outage
         assert response["ETag"]
 
 
