@@ -4,7 +4,7 @@ An author sits in a talk and posts short updates; readers follow the session in 
 browser that fetches only what changed since its cursor.
 
     pip install -e . && nanodjango run liveblog.py      # SQLite, http://localhost:8000/
-    nanodjango serve liveblog.py                        # production (gunicorn)
+    granian --interface wsgi --workers 2 liveblog:app   # production (or: nanodjango serve liveblog.py)
 
 Every setting that varies comes from the environment, read in the settings block below;
 README.md lists them.
@@ -1562,6 +1562,8 @@ def author_restore(request, pk):
 
 # --- Slide photos -----------------------------------------------------------------------
 #
+# Served by the app itself (their names are random and never reused, so caches may keep
+# them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT instead.
 
 
 @app.route("/media/<path:path>", name="media", distill_func=baked_media)
