@@ -19,9 +19,6 @@ PUBLIC_READS = ["/sessions/keynote/", "/sessions/keynote/?order=oldest", "/sessi
 @pytest.fixture
 def app(db):
     """A fresh cache in front of Django's handler, called as a WSGI server calls it."""
-    # As Django's test client does: the test's transaction keeps its connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     cached = ResponseCache(WSGIHandler())
 
     def call(path, method="GET", **headers):
@@ -29,14 +26,20 @@ def app(db):
         environ["PATH_INFO"], _, environ["QUERY_STRING"] = path.partition("?")
         wsgiref.util.setup_testing_defaults(environ)
         answer = {}
-        with CaptureQueriesContext(connection) as queries:
-            body = b"".join(cached(environ, lambda status, headers, exc_info=None: answer.update(
-                status=status, headers=headers)))
+        # As Django's test client does around each request: the test's transaction keeps its connection.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                chunks = cached(environ, lambda status, headers, exc_info=None: answer.update(
+                    status=status, headers=headers))
+                body = b"".join(chunks)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
         return answer["status"], answer["headers"], body, len(queries)
 
-    yield call
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    return call
 
 
 def test_a_public_read_is_replayed_as_django_made_it_with_no_query(app, session):
