@@ -1098,8 +1098,10 @@ class SessionIn(ApiSchema):
     @field_validator("time_zone")
     @classmethod
     def known_zone(cls, name):
-        if name not in known_time_zones():
-            raise ValueError(f"{name!r} is not a known IANA time zone; use a name such as America/Chicago")
+        try:
+            validate_time_zone(name)  # the model's own check and message
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
         return name
 
     @field_validator("starts_at", mode="before")
