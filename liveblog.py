@@ -23,7 +23,7 @@ import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from functools import lru_cache, wraps
+from functools import lru_cache, partial, wraps
 from io import BytesIO
 from pathlib import Path
 from typing import Annotated, Literal
@@ -46,6 +46,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.db.models import Count, F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.http import (
     FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseRedirect,
 )
@@ -54,6 +56,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, strip_tags
 from django.utils.text import Truncator, slugify
@@ -88,9 +91,10 @@ VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
 REDIS_RETRY_SECONDS = 5  # after Redis fails, how long the database answers alone
 MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")  # slide photos
 MAX_IMAGE_MB = env_int("LIVEBLOG_MAX_IMAGE_MB", 10)
+MAX_REQUEST_BYTES = (MAX_IMAGE_MB + 1) * 1024 * 1024  # the largest post: a photo at the limit, and its text
 SERVE_MEDIA = env_flag("LIVEBLOG_SERVE_MEDIA", default=True)  # 0: the web server serves MEDIA_ROOT
-AUTH_FAILURE_LIMIT = env_int("LIVEBLOG_AUTH_FAILURES", 20)  # failed sign-ins an address may make...
-AUTH_FAILURE_WINDOW = 300  # ...in this many seconds, before it gets a 429
+AUTH_FAILURE_LIMIT = env_int("LIVEBLOG_AUTH_FAILURES", 20)  # failed sign-ins an address, or an account, may make
+AUTH_COOLOFF_SECONDS = 300  # before it may try again
 # Behind N proxies that each append to X-Forwarded-For (nginx, a CDN), the client is the
 # Nth address from the right; without it every reader would share the proxy's address.
 TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
@@ -106,6 +110,14 @@ ALLOWED_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_HOSTS", "*").s
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
 
 MEDIA_ROOT.mkdir(parents=True, exist_ok=True)  # `nanodjango run` serves it only if it exists
+
+
+def client_address(request):
+    if TRUSTED_PROXIES:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= TRUSTED_PROXIES:
+            return forwarded[-TRUSTED_PROXIES]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def database_settings(url):
@@ -235,12 +247,22 @@ app = LiveblogDjango(
     SECRET_KEY=SECRET_KEY,
     ALLOWED_HOSTS=ALLOWED_HOSTS,
     DATABASES={"default": database_settings(DATABASE_URL)},
-    EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials"],
-    MIDDLEWARE=lambda middleware: ["django.middleware.gzip.GZipMiddleware",
+    EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials", "axes"],
+    MIDDLEWARE=lambda middleware: ["liveblog.RequestSizeLimitMiddleware", "django.middleware.gzip.GZipMiddleware",
                                    "django.middleware.http.ConditionalGetMiddleware", *middleware,
                                    "django_htmx.middleware.HtmxMiddleware",
                                    "csp.middleware.CSPMiddleware",
-                                   "liveblog.DatabaseUnavailableMiddleware"],
+                                   "liveblog.DatabaseUnavailableMiddleware", "liveblog.SignInLockoutMiddleware"],
+    # django-axes counts failed sign-ins (the login page, the admin's, the API's passwords)
+    # per address and per account, each on its own, and refuses either for a cool-off.
+    AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+    AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT,
+    AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
+    AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS),
+    AXES_RESET_ON_SUCCESS=True,
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT=False,  # the cool-off ends, whoever keeps guessing
+    AXES_CLIENT_IP_CALLABLE=client_address,
+    SILENCED_SYSTEM_CHECKS=["axes.W002"],  # SignInLockoutMiddleware answers axes' lockouts, not AxesMiddleware
     CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY,
     SECURE_REFERRER_POLICY="same-origin",
     SECURE_CONTENT_TYPE_NOSNIFF=True,
@@ -272,7 +294,6 @@ from ninja import Body, Field, File, Form, Header, Query, Schema, Status  # noqa
 from ninja.errors import AuthenticationError, HttpError  # noqa: E402
 from ninja.files import UploadedFile as NinjaUploadedFile  # noqa: E402
 from ninja.parser import Parser  # noqa: E402
-from ninja.responses import NinjaJSONEncoder  # noqa: E402
 from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 
 # --- Models ---------------------------------------------------------------------------
@@ -478,15 +499,35 @@ def cached_state(slug):
 
 
 def save_update(update, **changes):
-    """Create or change an update through the change cursor: the one door for writes."""
+    """Create or change an update through the change cursor: the one door for writes.
+
+    A photo file lives exactly as long as its row: one written for a save that fails is
+    removed, and one replaced by another once the change is committed.
+    """
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
+    replaced = update.image.name if update.pk and "image" in changes else None
     for name, value in changes.items():
         setattr(update, name, value)
-    with transaction.atomic():
-        update.version = bump_version(update.session_id)
-        update.save()
+    uploading = bool(update.image) and not update.image._committed
+    try:
+        with transaction.atomic():
+            update.version = bump_version(update.session_id)
+            update.save()
+            if replaced and replaced != update.image.name:
+                transaction.on_commit(partial(update.image.storage.delete, replaced))
+    except BaseException:
+        if uploading and update.image._committed:  # written to storage, but its row was not
+            update.image.storage.delete(update.image.name)
+        raise
     return update
+
+
+@receiver(post_delete, sender=Update)
+def remove_photo_file(sender, instance, **kwargs):
+    """An update removed for good (its session deleted, say) takes its photo file along."""
+    if instance.image:
+        transaction.on_commit(partial(instance.image.storage.delete, instance.image.name))
 
 
 def find_update(pk, deleted=False):
@@ -941,40 +982,12 @@ app.api.description = (
 )
 
 
-class TooManyAttempts(Exception):
-    pass
-
-
-def client_address(request):
-    if TRUSTED_PROXIES:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if len(forwarded) >= TRUSTED_PROXIES:
-            return forwarded[-TRUSTED_PROXIES]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def limit_failures(check):
-    """Refuse a client that failed too often of late, and count each failure."""
-    def counted(self, request, *credentials):
-        key = f"auth-failures:{client_address(request)}"
-        if cache.get(key, 0) >= AUTH_FAILURE_LIMIT:
-            raise TooManyAttempts
-        user = check(self, request, *credentials)
-        if user is None:
-            cache.add(key, 0, AUTH_FAILURE_WINDOW)
-            cache.incr(key)
-        return user
-    return counted
-
-
 class TokenAuth(HttpBearer):
-    @limit_failures
     def authenticate(self, request, token):
         return ApiToken.user_for(token)
 
 
 class PasswordAuth(HttpBasicAuth):
-    @limit_failures
     def authenticate(self, request, username, password):
         return authenticate(request, username=username, password=password)
 
@@ -1213,12 +1226,6 @@ def session_updates(request, response: HttpResponse, slug: SlugText,
     return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
 
 
-def json_response(data, status=200):
-    """The body Django Ninja would send, for answers made outside its routes."""
-    return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder), status=status,
-                        content_type="application/json; charset=utf-8")
-
-
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     posting_user(request)
@@ -1289,14 +1296,6 @@ def create_token(request, data: TokenIn = Body(None)):
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
 
-@app.api.exception_handler(TooManyAttempts)
-def too_many_attempts(request, exc):
-    response = json_response(
-        {"detail": "Too many failed sign-in attempts from this address; try again later."}, status=429)
-    response["Retry-After"] = str(AUTH_FAILURE_WINDOW)
-    return response
-
-
 @app.api.exception_handler(OperationalError)
 @app.api.exception_handler(InterfaceError)
 def api_database_unavailable(request, exc):
@@ -1308,7 +1307,7 @@ def unauthorized(request, exc):
     basic = request.path.endswith("/tokens")
     detail = ("Send the username and password of an account that may post (HTTP Basic)."
               if basic else "Send a valid token: 'Authorization: Bearer <token>'.")
-    response = json_response({"detail": detail}, status=401)
+    response = app.api.create_response(request, {"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Basic realm="liveblog"' if basic else 'Bearer realm="liveblog"'
     return response
 
@@ -1828,7 +1827,7 @@ def database_unavailable(request):
     """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
     message = "The live blog cannot reach its database just now; try again in a few seconds."
     if request.path.startswith("/api/"):
-        response = json_response({"detail": message}, status=503)
+        response = app.api.create_response(request, {"detail": message}, status=503)
     else:
         response = HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503)
     response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
@@ -1836,23 +1835,54 @@ def database_unavailable(request):
     return response
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
     """Turns a lost or failing database into a 503 instead of a 500 and a traceback.
 
     Django closes the broken connection at the end of the request, so the next request
     reconnects: the server recovers by itself when the database is back.
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)):
             return database_unavailable(request)
         return None
+
+
+# --- HTTP: request size ---------------------------------------------------------------
+
+
+class RequestSizeLimitMiddleware(MiddlewareMixin):
+    """Refuses a body larger than any post can be from its Content-Length, before a byte of
+    it is read (Django limits form fields, not files): 413, and the upload goes no further."""
+
+    def process_request(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) <= MAX_REQUEST_BYTES:
+            return None
+        message = f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB."
+        if request.path.startswith("/api/"):
+            return app.api.create_response(request, {"detail": message}, status=413)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+# --- HTTP: sign-in lockouts -------------------------------------------------------------
+
+
+class SignInLockoutMiddleware(MiddlewareMixin):
+    """A sign-in that django-axes refused (the address or the account failed too often of
+    late) gets 429 and when to try again: JSON from the API, the sign-in page otherwise."""
+
+    def process_response(self, request, response):
+        if not getattr(request, "axes_locked_out", False):
+            return response
+        message = ("Too many failed sign-ins from this address or for this account; "
+                   f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.")
+        if request.path.startswith("/api/"):
+            response = app.api.create_response(request, {"detail": message}, status=429)
+        else:
+            response = render(request, "liveblog/login.html", {"locked_out": message}, status=429)
+        response["Retry-After"] = str(AUTH_COOLOFF_SECONDS)
+        return response
 
 
 if __name__ == "__main__":

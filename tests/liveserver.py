@@ -119,8 +119,9 @@ def manage(env, *args):
 class LiveServer:
     """gunicorn (or granian) serving liveblog on a database of its own; stop() and start() it at will."""
 
-    def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None, server=None):
-        self.env = {**os.environ, "DATABASE_URL": server_database(tmp_path),
+    def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None, server=None, restored=None):
+        """restored: the URL of a database restored from another server's, served as it is."""
+        self.env = {**os.environ, "DATABASE_URL": restored or server_database(tmp_path),
                     "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
                     "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50,
                     "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"), **(env or {})}
@@ -129,6 +130,8 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        if restored:
+            return
         manage(self.env, "migrate", "--noinput")
         manage(self.env, "collectstatic", "--noinput")
         self.token = subprocess.run([sys.executable, "-c", SETUP_SCRIPT], cwd=ROOT, env=self.env, check=True,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import basic, post
-from liveblog import AUTH_FAILURE_LIMIT, ApiToken, Update
+from conftest import post
+from liveblog import ApiToken, Update
 
 JSON = "application/json"
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,28 +30,6 @@ def test_tokens_are_compared_in_constant_time(monkeypatch, poster):
     real = hmac.compare_digest
     monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b))
     assert ApiToken.user_for(raw) == poster and calls
-
-
-def test_repeated_bad_tokens_are_refused_with_429(client, session, token):
-    forged = {"HTTP_AUTHORIZATION": "Bearer lb_forged"}
-    for _ in range(AUTH_FAILURE_LIMIT):
-        assert client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON, **forged).status_code == 401
-    refused = client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON, **forged)
-    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    # while refused, even a good token from that address waits
-    good = client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON,
-                       HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert good.status_code == 429 and Update.objects.count() == 0
-    other_address = client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON,
-                                HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR="10.9.9.9")
-    assert other_address.status_code == 201
-
-
-def test_repeated_bad_passwords_are_refused_with_429(client, poster):
-    for _ in range(AUTH_FAILURE_LIMIT):
-        assert client.generic("POST", "/api/tokens", b"", **basic("author", "wrong")).status_code == 401
-    assert client.generic("POST", "/api/tokens", b"", **basic("author")).status_code == 429
-    assert ApiToken.objects.count() == 0
 
 
 @pytest.mark.parametrize("url", ["/", "/sessions/keynote/", "/api/sessions", "/admin/login/"])
@@ -87,30 +65,3 @@ def test_check_deploy_reports_only_what_the_readme_explains():
     reported = {line.split(")")[0].lstrip("?: (") for line in result.stderr.splitlines() if line.startswith("?: (")}
     readme = (ROOT / "README.md").read_text()
     assert reported <= {"security.W021"} and all(code in readme for code in reported)
-
-
-def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(client, session, token, monkeypatch):
-    import liveblog
-
-    monkeypatch.setattr(liveblog, "TRUSTED_PROXIES", 1)
-    forged = {"HTTP_AUTHORIZATION": "Bearer lb_forged", "REMOTE_ADDR": "10.0.0.1"}  # the proxy
-
-    def attempt(forwarded_for, headers=forged):
-        return client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON,
-                           HTTP_X_FORWARDED_FOR=forwarded_for, **headers).status_code
-
-    for n in range(AUTH_FAILURE_LIMIT):
-        assert attempt(f"203.0.113.{n}, 198.51.100.7") == 401  # spoofed left part varies; client is the last
-    assert attempt("198.51.100.7") == 429
-    good = {"HTTP_AUTHORIZATION": f"Bearer {token}", "REMOTE_ADDR": "10.0.0.1"}
-    assert attempt("198.51.100.8", good) == 201  # another reader behind the same proxy is not blocked
-
-
-def test_without_trusted_proxies_x_forwarded_for_is_ignored(client, session):
-    forged = {"HTTP_AUTHORIZATION": "Bearer lb_forged"}
-    for n in range(AUTH_FAILURE_LIMIT):
-        client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON,
-                    HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", **forged)
-    refused = client.post("/api/sessions/keynote/updates", {"body": "x"}, content_type=JSON,
-                          HTTP_X_FORWARDED_FOR="192.0.2.99", **forged)
-    assert refused.status_code == 429  # a client cannot dodge the limit by inventing addresses

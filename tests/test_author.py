@@ -1,6 +1,6 @@
 """The author's seat on the session page: who sees it, who may use it, and what it writes."""
 import pytest
-from conftest import HTMX, PASSWORD, post
+from conftest import HTMX, post
 from django.test import Client
 
 from liveblog import Session, Update, changes_since
@@ -70,7 +70,7 @@ def test_a_signed_out_reader_opening_the_edit_form_is_sent_to_sign_in(client, se
 
 def test_every_author_form_needs_the_csrf_token(poster, session):
     browser = Client(enforce_csrf_checks=True)
-    browser.login(username="author", password=PASSWORD)
+    browser.force_login(poster)
     update = post(session, "Original")
     before = snapshot()
     for method, path, data in author_requests(session, update):
