@@ -50,6 +50,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.http import (
     FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseRedirect,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -1307,7 +1308,7 @@ def unauthorized(request, exc):
     basic = request.path.endswith("/tokens")
     detail = ("Send the username and password of an account that may post (HTTP Basic)."
               if basic else "Send a valid token: 'Authorization: Bearer <token>'.")
-    response = app.api.create_response(request, {"detail": detail}, status=401)
+    response = JsonResponse({"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Basic realm="liveblog"' if basic else 'Bearer realm="liveblog"'
     return response
 
@@ -1827,7 +1828,7 @@ def database_unavailable(request):
     """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
     message = "The live blog cannot reach its database just now; try again in a few seconds."
     if request.path.startswith("/api/"):
-        response = app.api.create_response(request, {"detail": message}, status=503)
+        response = JsonResponse({"detail": message}, status=503)
     else:
         response = HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503)
     response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
@@ -1861,7 +1862,7 @@ class RequestSizeLimitMiddleware(MiddlewareMixin):
             return None
         message = f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB."
         if request.path.startswith("/api/"):
-            return app.api.create_response(request, {"detail": message}, status=413)
+            return JsonResponse({"detail": message}, status=413)
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
@@ -1878,7 +1879,7 @@ class SignInLockoutMiddleware(MiddlewareMixin):
         message = ("Too many failed sign-ins from this address or for this account; "
                    f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.")
         if request.path.startswith("/api/"):
-            response = app.api.create_response(request, {"detail": message}, status=429)
+            response = JsonResponse({"detail": message}, status=429)
         else:
             response = render(request, "liveblog/login.html", {"locked_out": message}, status=429)
         response["Retry-After"] = str(AUTH_COOLOFF_SECONDS)

@@ -17,7 +17,7 @@ It works around these faults of nanodjango 0.17.1's converter, each a small upst
 And it fills what the converter does not know of liveblog.py's idioms: settings built from
 the keywords given to `LiveblogDjango(...)` (MIDDLEWARE as a function of nanodjango's list,
 DEBUG from the environment, the refusal of the development key), `@admin.register` classes,
-middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py, the
+signal receivers, middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py, the
 demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes. tests/test_convert.py runs the project it writes.
 """
 
@@ -219,6 +219,18 @@ def convert_build_settings(converter, resolver, settings_ast):
     for name in [name for name, line in converter.imports.items() if f"{converter.project_name}.settings" in line]:
         del converter.imports[name]  # other modules keep their own copy, not an import of settings
     settings_ast.body += [*definitions, *ours_, *production.body]
+
+
+@hookimpl
+def convert_build_app_models(converter, resolver, extra_src):
+    """Signal receivers (functions under `@receiver(...)`) beside the models they follow."""
+    if not ours(converter):
+        return
+    for node in converter.ast.body:
+        if isinstance(node, ast.FunctionDef) and any("receiver" in ast.unparse(d) for d in node.decorator_list):
+            source, references = converter.collect_definition(node.name)
+            resolver.add_references(references)
+            extra_src.append(source)
 
 
 @hookimpl
