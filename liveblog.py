@@ -1824,14 +1824,24 @@ class ResponseCache:
 DATABASE_RETRY_SECONDS = 5
 
 
+def refusal(request, status, message, page=None, retry_after=None):
+    """A request refused before any view answered it, and why: {"detail": message} under
+    /api/, else page(message) or the message as text; with Retry-After when it may be retried."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=status)
+    else:
+        response = page(message) if page else author_error(message, status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def database_unavailable(request):
     """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
-    message = "The live blog cannot reach its database just now; try again in a few seconds."
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
-    else:
-        response = HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503)
-    response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    response = refusal(request, 503, "The live blog cannot reach its database just now; try again in a few seconds.",
+                       page=lambda message: HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>",
+                                                         status=503),
+                       retry_after=DATABASE_RETRY_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -1860,10 +1870,8 @@ class RequestSizeLimitMiddleware(MiddlewareMixin):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit() or int(length) <= MAX_REQUEST_BYTES:
             return None
-        message = f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB."
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=413)
-        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return refusal(request, 413, f"The upload is {int(length) / 1024 / 1024:.1f} MB; "
+                                     f"a photo may be at most {MAX_IMAGE_MB} MB.")
 
 
 # --- HTTP: sign-in lockouts -------------------------------------------------------------
@@ -1876,14 +1884,10 @@ class SignInLockoutMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         if not getattr(request, "axes_locked_out", False):
             return response
-        message = ("Too many failed sign-ins from this address or for this account; "
-                   f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.")
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=429)
-        else:
-            response = render(request, "liveblog/login.html", {"locked_out": message}, status=429)
-        response["Retry-After"] = str(AUTH_COOLOFF_SECONDS)
-        return response
+        return refusal(request, 429, "Too many failed sign-ins from this address or for this account; "
+                                     f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
+                       page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
+                       retry_after=AUTH_COOLOFF_SECONDS)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import threading
 from contextlib import closing
-from pathlib import Path
 
 import psycopg
 import pytest

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
 from conftest import jpeg_with_gps
-from liveblog import Update, publish_update, save_update, slide_photo
+from liveblog import Update, delete_update, publish_update, save_update, slide_photo
 
 
 def photo():
@@ -55,8 +55,6 @@ def test_an_update_removed_for_good_takes_its_photo_file(session, poster, django
 
 
 def test_a_soft_deleted_update_keeps_its_photo_to_restore(session, poster, django_capture_on_commit_callbacks):
-    from liveblog import delete_update
-
     update, _ = publish_update(session, poster, image=photo())
     with django_capture_on_commit_callbacks(execute=True):
         delete_update(update)

@@ -15,7 +15,8 @@ GB = 1024**3
 
 
 def test_an_api_post_over_the_limit_gets_413_in_json(client, session, auth):
-    response = client.generic("POST", "/api/sessions/keynote/updates", b"--b--", content_type="multipart/form-data; boundary=b",
+    response = client.generic("POST", "/api/sessions/keynote/updates", b"--b--",
+                              content_type="multipart/form-data; boundary=b",
                               CONTENT_LENGTH=str(MAX_REQUEST_BYTES + 1), **auth)
     assert response.status_code == 413 and "at most" in response.json()["detail"]
     assert Update.objects.count() == 0
