@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import html
 import json
-import logging
 import os
 import re
 import secrets
@@ -24,13 +23,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import lru_cache, partial, wraps
+from operator import attrgetter
 from io import BytesIO
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import dj_database_url
 import markdown
 import nh3
+from csp.decorators import csp_replace
 from django import forms
 from django.apps import apps
 from django.conf import settings
@@ -39,8 +41,6 @@ from django.contrib.auth import authenticate
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -59,15 +59,16 @@ from django.utils import dateformat, timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, slugify
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.static import serve as serve_static
 from nanodjango import Django
 from PIL import Image, ImageOps
 from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
-from redis import RedisError
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -89,7 +90,6 @@ POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live pa
 # How long a process may answer from a cached session version. A commit drops it at once
 # from a shared cache; without Redis other processes only notice when it expires.
 VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
-REDIS_RETRY_SECONDS = 5  # after Redis fails, how long the database answers alone
 MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")  # slide photos
 MAX_IMAGE_MB = env_int("LIVEBLOG_MAX_IMAGE_MB", 10)
 MAX_REQUEST_BYTES = (MAX_IMAGE_MB + 1) * 1024 * 1024  # the largest post: a photo at the limit, and its text
@@ -101,6 +101,8 @@ AUTH_COOLOFF_SECONDS = 300  # before it may try again
 TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
 DEMO = os.environ.get("LIVEBLOG_DEMO", "")  # 1: load it, 0: never; unset: on a first development run
 BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for a baked archive
+SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
+EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()  # may frame /sessions/<slug>/embed/
 # Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto): HSTS, the
 # redirect to HTTPS and secure cookies.
 SECURE = env_flag("DJANGO_SECURE")
@@ -128,69 +130,33 @@ def database_settings(url):
         # beside a writer, IMMEDIATE takes the write lock up front instead of failing
         # on upgrade, and the timeout waits for the lock rather than raising at once.
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
+        config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                             "transaction_mode": "IMMEDIATE", "timeout": 20}
     return config
 
 
-class SharedCache(RedisCache):
-    """Django's Redis cache as an optimisation, never a dependency: while Redis fails, a
-    read misses and a write is skipped, so pages, polls and posts go on from the database;
-    Redis then rests for REDIS_RETRY_SECONDS and is tried again, so it heals by itself."""
-
-    retry_at = 0.0
-
-    def forgiving(self, fallback, call, *args):
-        if time.monotonic() < self.retry_at:
-            return fallback
-        try:
-            return call(*args)
-        except RedisError as error:
-            self.retry_at = time.monotonic() + REDIS_RETRY_SECONDS
-            logging.getLogger("liveblog").warning("Redis failed (%s); the database answers for now.", error)
-            return fallback
-
-    def get(self, key, default=None, version=None):
-        return self.forgiving(default, super().get, key, default, version)
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self.forgiving(None, super().set, key, value, timeout, version)
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self.forgiving(False, super().add, key, value, timeout, version)
-
-    def delete(self, key, version=None):
-        return self.forgiving(False, super().delete, key, version)
-
-    def incr(self, key, delta=1, version=None):
-        return self.forgiving(delta, super().incr, key, delta, version)
-
-    def delete_many(self, keys, version=None):
-        return self.forgiving(None, super().delete_many, keys, version)
-
-
 def cache_from_env():
-    if REDIS_URL:  # short timeouts: a Redis that hangs costs a request half a second, once
-        return {"BACKEND": f"{SharedCache.__module__}.SharedCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "liveblog",
-                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+    """Redis as an optimisation, never a dependency: django-redis ignores (and logs) its
+    failures, so a read misses and a write is skipped and the database answers; a Redis that
+    hangs costs a cache call half a second, and one that returns is used again at once."""
+    if REDIS_URL:
+        return {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "liveblog",
+                "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "liveblog",
             "OPTIONS": {"MAX_ENTRIES": 5000}}
 
 
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
-    "default-src": ["'self'"],
+    "default-src": ["'self'"], "connect-src": ["'self'"], "base-uri": ["'self'"], "form-action": ["'self'"],
     "script-src": ["'self'"],  # only the app's own files: no inline script, no eval
     "style-src": ["'self'", "'unsafe-inline'"],  # the admin and the API docs set inline styles
     "img-src": ["'self'", "https:", "data:"],  # slide photos may live elsewhere
-    "connect-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
+    "object-src": ["'none'"], "frame-ancestors": ["'none'"],  # the embed alone may be framed (EMBED_FRAMING)
 }}
+
+
+if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in EMBED_ORIGINS):
+    raise SystemExit(f"LIVEBLOG_EMBED_ORIGINS takes origins such as https://conference.example.org: {EMBED_ORIGINS}")
 
 
 def refuse_unsafe_production_settings(debug, secret_key):
@@ -275,6 +241,7 @@ app = LiveblogDjango(
     CSRF_COOKIE_SECURE=SECURE,
     SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
     CACHES={"default": cache_from_env()},
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
     TIME_ZONE="UTC",
     USE_TZ=True,
     LOGIN_URL="login",
@@ -301,7 +268,9 @@ from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 
 MAX_BODY_LENGTH = 10_000
 EMPTY_UPDATE = "Write something or add a slide photo."
-AUTHOR_LIMITS = {"max_body_length": MAX_BODY_LENGTH, "empty_update_message": EMPTY_UPDATE}  # for the templates
+EMBED_SIZE = {"width": 640, "height": 800}  # the embed's <iframe>, unless an oEmbed consumer asks for less
+AUTHOR_DESK = {"max_body_length": MAX_BODY_LENGTH, "empty_update_message": EMPTY_UPDATE,  # for the templates
+               "embed_origins": EMBED_ORIGINS, **EMBED_SIZE}
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
 
@@ -409,6 +378,12 @@ class Session(models.Model):
     def tzinfo(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def summary(self):
+        """A line for link previews: the description, else who speaks where."""
+        about = " · ".join(filter(None, [self.speakers, self.room]))
+        return Truncator(self.description).chars(300) or f"Live coverage of {self.title}" + (f": {about}" if about else "")
+
     def get_absolute_url(self):
         return reverse("session_page", args=[self.slug])
 
@@ -459,8 +434,33 @@ class Update(models.Model):
     def author_name(self):
         return (self.author.get_full_name() or self.author.get_username()) if self.author else None
 
+    @property
+    def text(self):
+        """The update as plain text, for link previews, feed titles and structured data."""
+        return html.unescape(strip_tags(self.html)).strip()
+
+    @property
+    def headline(self):
+        return Truncator(self.text).words(12) or self.image_alt or "(slide photo)"
+
     def get_absolute_url(self):
-        return f"{reverse('session_page', args=[self.session.slug])}#update-{self.pk}"
+        return reverse("update_page", args=[self.session.slug, self.pk])
+
+
+class Revision(models.Model):
+    """What an update said before an edit: corrections stay visible, as newsrooms keep them."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(blank=True)
+    written_at = models.DateTimeField(help_text="When this text was first shown.")
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    @property
+    def html(self):
+        return render_markdown(self.body)
 
 
 def bump_version(session_id):
@@ -505,8 +505,11 @@ def save_update(update, **changes):
     A photo file lives exactly as long as its row: one written for a save that fails is
     removed, and one replaced by another once the change is committed.
     """
+    earlier = None
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
+        earlier = Revision(update=update, body=update.body, written_at=update.edited_at or update.created_at,
+                           replaced_at=changes["edited_at"])
     replaced = update.image.name if update.pk and "image" in changes else None
     for name, value in changes.items():
         setattr(update, name, value)
@@ -515,6 +518,8 @@ def save_update(update, **changes):
         with transaction.atomic():
             update.version = bump_version(update.session_id)
             update.save()
+            if earlier:
+                earlier.save()
             if replaced and replaced != update.image.name:
                 transaction.on_commit(partial(update.image.storage.delete, replaced))
     except BaseException:
@@ -635,9 +640,7 @@ class ApiToken(models.Model):
     def user_for(cls, raw):
         digest = cls.hash(raw)
         token = cls.objects.select_related("user").filter(key_hash=digest, revoked_at__isnull=True).first()
-        if token is None or not hmac.compare_digest(token.key_hash, digest):
-            return None
-        if not token.user.is_active:
+        if token is None or not hmac.compare_digest(token.key_hash, digest) or not token.user.is_active:
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user
@@ -654,23 +657,16 @@ def can_post(user):
 
 # --- Content --------------------------------------------------------------------------
 
-ALLOWED_TAGS = {
-    "a", "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
-    "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "img",
-}
+ALLOWED_TAGS = {"a", "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
+                "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "img"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
 
 def render_markdown(text):
     """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list."""
     rendered = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
-    return nh3.clean(
-        rendered,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener",
-    )
+    return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener")
 
 
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG", "MPO": "JPEG"}  # in: out
@@ -717,8 +713,6 @@ def slide_photo(upload):
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
 
 
@@ -881,20 +875,23 @@ class UpdateAdminForm(forms.ModelForm):
 @admin.register(Update)
 class UpdateAdmin(admin.ModelAdmin):
     form = UpdateAdminForm
-    list_display = ["excerpt", "session", "pinned", "created_at", "deleted"]
+    list_display = ["__str__", "session", "pinned", "created_at", "deleted"]
     list_filter = ["session", "pinned", ("deleted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["session"]
     search_fields = ["body", "session__title"]
-    readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version"]
+    readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version", "earlier_versions"]
     actions = ["restore_updates"]
-
-    @admin.display(description="update")
-    def excerpt(self, obj):
-        return str(obj)
 
     @admin.display(description="deleted", boolean=True)
     def deleted(self, obj):
         return obj.is_deleted
+
+    @admin.display(description="earlier versions")
+    def earlier_versions(self, obj):
+        def local(moment):
+            return dateformat.format(timezone.localtime(moment, obj.session.tzinfo), "j M H:i T")
+        return format_html_join(mark_safe("<hr>"), "<p>{}</p><small>shown {} to {}</small>",
+                                ((r.body, local(r.written_at), local(r.replaced_at)) for r in obj.revisions.all())) or "-"
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -977,10 +974,8 @@ FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 app.api.parser = ApiParser()
 app.api.urls_namespace = "api"
 app.api.title = "liveblog API"
-app.api.description = (
-    "Read sessions and follow their updates with the change cursor; write with "
-    "`Authorization: Bearer <token>` (get one from `POST /api/tokens`)."
-)
+app.api.description = ("Read sessions and follow their updates with the change cursor; write with "
+                       "`Authorization: Bearer <token>` (get one from `POST /api/tokens`).")
 
 
 class TokenAuth(HttpBearer):
@@ -1056,6 +1051,13 @@ class UpdateOut(Schema):
     @staticmethod
     def resolve_url(obj, context):
         return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+class RevisionOut(Schema):
+    body: str
+    html: str
+    written_at: datetime
+    replaced_at: datetime
 
 
 class ChangesOut(Schema):
@@ -1169,15 +1171,19 @@ class ComposeIn(UpdateIn):
 
 def post_new_update(session, author, data, image=None, key=None):
     """Post from the API or the author's page: text or a photo, drawn anew, once per key.
-    Raises HttpError: 413 for a photo over the size limit, 422 for anything else wrong."""
+    Raises HttpError: 413 for a photo over the size limit, 409 for a key already used for
+    other text (a new post under an old key would be silently dropped), 422 for the rest."""
     if not data.body and not image:
         raise HttpError(422, EMPTY_UPDATE)
     try:
         photo = slide_photo(image) if image else None
     except ValidationError as error:
         raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
-    return publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
-                          image_alt=data.image_alt, key=key)
+    update, created = publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
+                                     image_alt=data.image_alt, key=key)
+    if not created and data.body != (update.revisions.last() or update).body:  # the text first posted
+        raise HttpError(409, "This idempotency key was used for another update; send a new key with a new one.")
+    return update, created
 
 
 class TokenIn(ApiSchema):
@@ -1225,6 +1231,12 @@ def session_updates(request, response: HttpResponse, slug: SlugText,
     cursor, updates, deleted = changes_since(session, since)
     shared_for(response, session.status)
     return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted}
+
+
+@app.api.get("/updates/{update_id}/revisions", response={200: list[RevisionOut], **READ_ERRORS}, tags=["read"])
+def update_revisions(request, update_id: UpdateId):
+    """What an update said before each edit, the latest first (a deleted update has none to show)."""
+    return list(find_update(update_id).revisions.all())
 
 
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
@@ -1362,7 +1374,9 @@ def schedule(request):
     sections = [{"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
                 for status, title in SCHEDULE_SECTIONS]
     sections[-1]["days"].reverse()  # the most recent day first
-    return shared_for(render(request, "liveblog/schedule.html", {"sections": sections, "baked": BAKE}))
+    card_photo = Update.objects.current().filter(session__in=published_sessions()).exclude(image="").last()
+    return shared_for(render(request, "liveblog/schedule.html",
+                             {"sections": sections, "baked": BAKE, "card_photo": card_photo}))
 
 
 def reading_order(request):
@@ -1383,20 +1397,27 @@ def live_context(session, since=None):
             "poll_seconds": poll_seconds(session)}
 
 
+def reader_context(request, session):
+    """What the session page and its embed draw: the updates in the reader's order."""
+    order = reading_order(request)
+    context = {**live_context(session), "order": order, "baked": BAKE}
+    if order == "newest":
+        context["updates"].reverse()
+    context["key_moments"] = [u for u in context["updates"] if u.pinned]
+    context["card_photo"] = max((u for u in context["updates"] if u.image), key=attrgetter("created_at"), default=None)
+    return context
+
+
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
 @require_safe
 def session_page(request, slug):
     """The page every reader shares, or for an author the same with the desk."""
     session = get_object_or_404(Session, slug=slug)
-    order = reading_order(request)
     author = can_post(getattr(request, "user", None))  # a baked page's request has no user
-    context = live_context(session)
-    if order == "newest":
-        context["updates"].reverse()
-    context["key_moments"] = [u for u in context["updates"] if u.pinned]
+    context = reader_context(request, session)
     if author:
-        context.update(AUTHOR_LIMITS)
-    response = render(request, "liveblog/session.html", {**context, "order": order, "baked": BAKE, "author": author})
+        context.update(AUTHOR_DESK)
+    response = render(request, "liveblog/session.html", {**context, "author": author})
     if author:
         add_never_cache_headers(response)
         return response
@@ -1534,7 +1555,7 @@ def author_status(request, slug):
 def author_edit(request, pk):
     update = find_update(pk)
     if request.method == "GET":
-        return render(request, "liveblog/_partials.html#edit_form", {"update": update, **AUTHOR_LIMITS})
+        return render(request, "liveblog/_partials.html#edit_form", {"update": update, **AUTHOR_DESK})
     body = author_input(UpdateIn, request).body
     if not body and not update.image:  # a photo may stand alone
         return author_error(EMPTY_UPDATE)
@@ -1587,6 +1608,90 @@ def favicon(request):
     return response
 
 
+# --- Sharing: a page per update, link previews, structured data, embeds -----------------
+
+
+def absolute_url(request, path):
+    """An address that works where it is shared: on LIVEBLOG_SITE_URL, else on the host asked for."""
+    return f"{SITE_URL}{path}" if SITE_URL else request.build_absolute_uri(path)
+
+
+@app.templatetag.simple_tag(takes_context=True)
+def absolute(context, path):
+    return absolute_url(context["request"], path)
+
+
+LIVE_BLOG_UPDATES = 50  # the newest, in a session page's structured data
+JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}  # as django.utils.html.json_script
+
+
+@app.templatetag.simple_tag(takes_context=True)
+def live_blog_posting(context, session, updates):
+    """schema.org's LiveBlogPosting as JSON-LD: how search engines read live coverage."""
+    request, newest = context["request"], sorted(updates, key=attrgetter("created_at"), reverse=True)
+    iso = partial(datetime.isoformat, timespec="seconds")
+    posting = {
+        "@context": "https://schema.org", "@type": "LiveBlogPosting", "headline": session.title,
+        "description": session.summary, "url": absolute_url(request, session.get_absolute_url()),
+        "coverageStartTime": iso(session.starts_at), "coverageEndTime": iso(session.ends_at),
+        "liveBlogUpdate": [{
+            "@type": "BlogPosting", "headline": update.headline, "articleBody": update.text,
+            "datePublished": iso(update.created_at), "url": absolute_url(request, update.get_absolute_url()),
+            **({"dateModified": iso(update.edited_at)} if update.edited_at else {}),
+            **({"image": absolute_url(request, update.image.url)} if update.image else {}),
+        } for update in newest[:LIVE_BLOG_UPDATES]],
+    }
+    return format_html('<script type="application/ld+json">{}</script>',
+                       mark_safe(json.dumps(posting).translate(JSON_IN_HTML)))
+
+
+def baked_updates():
+    updates = Update.objects.current().filter(session__in=published_sessions())
+    yield from ({"slug": slug, "pk": pk} for slug, pk in updates.values_list("session__slug", "pk"))
+
+
+@app.route("/sessions/<slug:slug>/updates/<int:pk>/", name="update_page", distill_func=baked_updates)
+@require_safe
+def update_page(request, slug, pk):
+    """One update in its session's context, with a link preview of its own; 410 once deleted."""
+    update = get_object_or_404(Update.objects.select_related("session", "author"), session__slug=slug, pk=pk)
+    response = render(request, "liveblog/update.html", {"session": update.session, "update": update, "baked": BAKE},
+                      status=410 if update.is_deleted else 200)
+    return shared_for(response, update.session.status)
+
+
+EMBED_FRAMING = {"frame-ancestors": EMBED_ORIGINS or ["'none'"]}
+
+
+@app.route("/sessions/<slug:slug>/embed/", name="session_embed")
+@require_safe
+@xframe_options_exempt
+@csp_replace(EMBED_FRAMING)
+def session_embed(request, slug):
+    """The live updates alone, for the sites in LIVEBLOG_EMBED_ORIGINS to frame (and no
+    other page may be framed): the same polls, and the same caching, as the page."""
+    session = get_object_or_404(Session, slug=slug)
+    return shared_for(render(request, "liveblog/embed.html", reader_context(request, session)), session.status)
+
+
+@app.route("/oembed/", name="oembed")
+@require_safe
+def oembed(request):
+    """oEmbed (oembed.com) for a session's pages: the embed's <iframe>, for sites that discover it."""
+    url = urlsplit(request.GET.get("url", ""))
+    page = re.fullmatch(r"/sessions/(?P<slug>[-a-zA-Z0-9_]+)/(updates/\d+/|embed/)?", url.path)
+    if not page or url.netloc not in ("", request.get_host(), urlsplit(SITE_URL).netloc):
+        raise Http404("oEmbed answers for a session's address on this site.")
+    if request.GET.get("format", "json") != "json":
+        return HttpResponse("Only the json format is offered.", status=501, content_type="text/plain")
+    session = get_object_or_404(Session, slug=page["slug"])
+    size = {name: max(1, min(int(value), default)) if (value := request.GET.get(f"max{name}", "")).isdigit() else default
+            for name, default in EMBED_SIZE.items()}
+    code = render_to_string("liveblog/_partials.html#embed_code", {"session": session, **size}, request)
+    return JsonResponse({"version": "1.0", "type": "rich", "title": session.title, "html": code.strip(), **size,
+                         "provider_name": SITE_NAME, "provider_url": absolute_url(request, reverse("schedule"))})
+
+
 # --- Feeds and Markdown notes ---------------------------------------------------------
 
 FEED_LENGTH = 100
@@ -1610,8 +1715,7 @@ class UpdatesFeed(Feed):
     description_template = "liveblog/_partials.html#feed_item"  # the update, and its photo by absolute URL
 
     def item_title(self, update):
-        # The text as a reader sees it: the feed generator escapes it once more.
-        return html.unescape(Truncator(strip_tags(update.html)).words(12)) or "(image)"
+        return update.headline
 
     def item_link(self, update):
         return update.get_absolute_url()
@@ -1752,7 +1856,8 @@ def conference_state():
     return tuple((version, schedule_status(override, starts, ends, now)) for version, override, starts, ends in state)
 
 
-SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})(/|/changes/\d+/|/updates|/feed\.xml|\.md)$")
+SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"
+                           r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md)$")
 CONFERENCE_READS = {"/", "/feed.xml", "/conference.md"}
 KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
 RESPONSE_CACHE_SIZE = 2000

@@ -11,6 +11,9 @@ It works around these faults of nanodjango 0.17.1's converter, each a small upst
   and `__file__` cannot be resolved;
 - converter.py, Resolver.gen_src: copied definitions come out in set order (a constant
   before the function it calls);
+- converter.py, build_app_templatetags: the template tags it writes are not marked used,
+  so they are written to unused.py as well, and their module imports from the app as if it
+  sat beside it (`from .views`, not `from ..views`);
 - converter.py, copy_assets: db.sqlite3 is copied without its write-ahead log, so the
   latest posts of a running server are lost.
 
@@ -277,9 +280,19 @@ def convert_build_app_admin_done(converter):
 
 
 @hookimpl
+def convert_build_app_templatetags(converter, resolver, extra_src):
+    """The converter writes `@app.templatetag` functions to templatetags/ but forgets it did,
+    and writes them again to unused.py."""
+    if ours(converter):
+        converter.used.update(func.__name__ for _, func, _ in converter.app.templatetag._registered)
+
+
+@hookimpl
 def convert_build_app_templatetags_done(converter):
     if not ours(converter):
         return
+    tags = converter.app_path / "templatetags" / f"{APP_NAME}.py"  # imports from the app, one package up
+    tags.write_text(re.sub(r"^from \.(?=\w)", "from ..", tags.read_text(), flags=re.M))
     from django.conf import settings
 
     middleware = [path.rpartition(".")[2] for path in settings.MIDDLEWARE if path.startswith(f"{APP_NAME}.")]

@@ -203,3 +203,28 @@ def browser():
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def contexts(browser):
+    """new_context(): a browser context of its own (cookies, storage), closed after the test."""
+    made = []
+
+    def new_context():
+        made.append(browser.new_context(viewport={"width": 1000, "height": 900}))
+        return made[-1]
+    yield new_context
+    for context in made:
+        context.close()
+
+
+def signed_in_author(server, contexts, slug):
+    """A page of its own browser context, signed in as the test server's author, on a session's desk."""
+    page = contexts().new_page()
+    page.goto(f"{server.url}/login/?next=/sessions/{slug}/")
+    page.fill("#id_username", "author")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/sessions/{slug}/")
+    page.wait_for_function("() => window.liveblog !== undefined && window.LiveblogOutbox !== undefined")
+    return page

@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 def server(tmp_path_factory):
     live = LiveServer(tmp_path_factory.mktemp("axe"), poll_seconds=5).start()
     live.new_session("live-talk")
-    live.post("live-talk", "Query counts are the usual **bottleneck**: [a link](https://example.com)", pinned=True)
+    live.first_update = live.post("live-talk", "Query counts are the usual **bottleneck**: [a link](https://example.com)",
+                                  pinned=True)["id"]
     live.post("live-talk", "> A quote, `code` and a list:\n\n- one\n- two")
     live.new_session("old-talk", status="ended")
     live.post("old-talk", "Stored or virtual?")
@@ -33,7 +34,8 @@ def test_reader_and_author_pages_have_no_axe_violation(server, browser, axe_scri
     try:
         page = context.new_page()
         found = {}
-        for path in ["/", "/sessions/live-talk/", "/sessions/old-talk/", "/sessions/next-talk/", "/login/"]:
+        for path in ["/", "/sessions/live-talk/", "/sessions/old-talk/", "/sessions/next-talk/",
+                     f"/sessions/live-talk/updates/{server.first_update}/", "/sessions/live-talk/embed/", "/login/"]:
             page.goto(server.url + path)
             page.wait_for_load_state("load")
             found[path] = violations(page, axe_script)
@@ -43,6 +45,15 @@ def test_reader_and_author_pages_have_no_axe_violation(server, browser, axe_scri
         page.goto(server.url + "/sessions/live-talk/")
         page.wait_for_function("() => document.querySelector('#updates .author-tools')")  # the desk and its tools
         found["author's /sessions/live-talk/"] = violations(page, axe_script)
+        page.evaluate("() => { document.getElementById('compose-body').value = 'refused \\u0007'; }")
+        page.locator("#compose-body").press("Control+Enter")  # a post the server refuses...
+        page.locator("#outbox-posts li.refused").wait_for()
+        context.set_offline(True)
+        page.locator("#compose-body").fill("Waiting for the network")  # ...and one that waits
+        page.locator("#compose-body").press("Control+Enter")
+        page.locator("#outbox-status").get_by_text("2 waiting to send").wait_for()
+        found["author's outbox"] = violations(page, axe_script)
+        context.set_offline(False)
         print(scheme, {path: len(v) for path, v in found.items()})
         assert found == {path: [] for path in found}
     finally:

@@ -37,7 +37,7 @@ def test_updates_contract_full_state(client, session, poster):
     assert item["id"] == update.pk and item["version"] == 1 and item["pinned"] is True
     assert item["body"] == "Hello *world*" and item["html"] == "<p>Hello <em>world</em></p>"
     assert item["author"] == "Ada Author" and item["edited_at"] is None and item["created_at"]
-    assert item["url"] == f"http://testserver/sessions/keynote/#update-{update.pk}"
+    assert item["url"] == f"http://testserver/sessions/keynote/updates/{update.pk}/"
 
 
 def test_updates_since_returns_changes_and_deleted_ids(client, session):
@@ -215,3 +215,16 @@ def test_an_idempotency_key_makes_a_retried_post_return_the_first(client, sessio
         bad = client.post(url, {"body": "x"}, content_type=JSON, **auth, HTTP_IDEMPOTENCY_KEY=bad_key)
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
     assert Update.objects.count() == 2
+
+
+def test_a_key_reused_for_other_text_is_refused_and_the_first_post_kept(client, session, auth):
+    url = "/api/sessions/keynote/updates"
+    key = {"HTTP_IDEMPOTENCY_KEY": "reused-key-0001"}
+    first = client.post(url, {"body": "The first thought"}, content_type=JSON, **auth, **key)
+    reused = client.post(url, {"body": "A second, different thought"}, content_type=JSON, **auth, **key)
+    assert (first.status_code, reused.status_code) == (201, 409)
+    assert "idempotency key was used for another update" in reused.json()["detail"]
+    assert list(Update.objects.values_list("body", flat=True)) == ["The first thought"]
+    client.patch(f"/api/updates/{first.json()['id']}", {"body": "The first thought, edited"}, content_type=JSON, **auth)
+    retried = client.post(url, {"body": "The first thought"}, content_type=JSON, **auth, **key)  # a late retry
+    assert retried.status_code == 200 and retried.json()["id"] == first.json()["id"]

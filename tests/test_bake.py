@@ -75,7 +75,7 @@ def crawl(out):
             if path.endswith("/") or path.endswith(".html"):
                 html = body.decode()
                 pages[path] = html
-                for link in re.findall(r'(?:href|src)="(/[^"#?]*)', html):
+                for link in re.findall(r'(?:href|src|data-share-url)="(/[^"#?]*)', html):  # and each update's page
                     if not link.startswith("//"):
                         queue.append(link)
         return seen, pages
@@ -86,13 +86,14 @@ def crawl(out):
 def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):
     out = bake(tmp_path, "ended")
     seen, pages = crawl(out)
-    sessions = {p for p in pages if p.startswith("/sessions/")}
+    sessions = {p for p in pages if re.fullmatch(r"/sessions/[-\w]+/", p)}
     assert len(sessions) == 10  # the demo's ended sessions, and only them
     assert "/sessions/high-performance-django-at-ten/" not in seen  # live: not baked, not linked
     assert {"/feed.xml", "/conference.md", "/sessions/keynote-htmx-and-lateral-thinking.md",
             "/sessions/keynote-htmx-and-lateral-thinking/feed.xml"} <= seen
     assert any(p.startswith("/static/liveblog/") and p.endswith(".css") for p in seen)
     assert [p for p in seen if p.startswith("/media/slides/") and p.endswith(".jpg")]  # the photo came along
+    assert [p for p in pages if re.fullmatch(r"/sessions/keynote-htmx-and-lateral-thinking/updates/\d+/", p)]
     for html in pages.values():
         assert "hx-get=" not in html and "/api/" not in html  # nothing asks a server
 

@@ -110,6 +110,13 @@ def test_converted_project_serves_pages_api_feeds_and_notes(server):
                          (f"/sessions/{LIVE}.md", b"# High Performance Django at Ten"), ("/conference.md", b"## ")]:
         status, _, body = http("GET", server + path)
         assert status == 200 and marker in body, path
+    assert b'type="application/ld+json"' in page and b'property="og:title"' in page  # the app's template tags
+    update = json.loads(http("GET", f"{server}/api/sessions/{LIVE}/updates")[2])["updates"][0]
+    for path, marker in [(update["url"].removeprefix(server), b'property="og:description"'),
+                         (f"/sessions/{LIVE}/embed/", b'id="live-poller"'),
+                         (f"/oembed/?url=/sessions/{LIVE}/", b'"type": "rich"')]:
+        status, _, body = http("GET", server + path)
+        assert status == 200 and marker in body, path
     assert http("GET", server + "/admin/login/")[0] == 200
     assert http("GET", server + "/api/docs")[0] == 200
 

@@ -35,7 +35,7 @@ def test_session_feed_is_valid_atom_with_every_current_update(client, db):
     root, items = entries(client, "/sessions/generated/feed.xml")
     assert root.find(f"{ATOM}title").text == session.title
     assert len(items) == 2
-    entry = next(e for href, e in items.items() if href.endswith(f"#update-{session.updates.first().pk}"))
+    entry = next(e for href, e in items.items() if href.endswith(f"/updates/{session.updates.first().pk}/"))
     assert entry.find(f"{ATOM}title").text == "Stored or virtual?"
     assert "<strong>virtual</strong>" in entry.find(f"{ATOM}content").text
     assert entry.find(f"{ATOM}published").text.startswith("2025-09-08T19:03:00")
@@ -137,7 +137,7 @@ def test_a_slide_photo_reaches_the_feed_and_the_notes(client, db):
     photo = slide_photo(SimpleUploadedFile("s.jpg", jpeg_with_gps(800, 600)))
     update, _ = publish_update(session, None, body="The last slide", image=photo, image_alt="A thank-you slide")
     _, items = entries(client, "/sessions/generated/feed.xml")
-    summary = next(e for href, e in items.items() if href.endswith(f"#update-{update.pk}")).find(f"{ATOM}content").text
+    summary = next(e for href, e in items.items() if href.endswith(f"/updates/{update.pk}/")).find(f"{ATOM}content").text
     assert f'<img src="http://testserver{update.image.url}" alt="A thank-you slide">' in summary
     notes = client.get("/sessions/generated.md").content.decode()
     assert f"The last slide\n\n[Image: A thank-you slide]({update.image.url})\n" in notes

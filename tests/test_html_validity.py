@@ -21,13 +21,15 @@ def pages(client, db, poster):
     post(ended, "Stored or virtual?")
     pages = {"schedule": client.get("/"), "live": client.get("/sessions/live-talk/"),
              "ended": client.get("/sessions/old-talk/?order=oldest"), "upcoming": client.get("/sessions/next-talk/"),
-             "login": client.get("/login/"),
+             "login": client.get("/login/"), "update page": client.get(f"/sessions/live-talk/updates/{first.pk}/"),
+             "embed": client.get("/sessions/live-talk/embed/"),
              "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX)}
     client.force_login(poster)
     pages["author's view"] = client.get("/sessions/live-talk/")
     pages["edit form fragment"] = client.get(f"/updates/{first.pk}/edit/", **HTMX)
     pages["author result fragment"] = client.post(f"/updates/{first.pk}/delete/", **HTMX)
-    assert all(response.status_code == 200 for response in pages.values())
+    pages["deleted update page"] = client.get(f"/sessions/live-talk/updates/{first.pk}/")
+    assert {kind: r.status_code for kind, r in pages.items() if r.status_code != 200} == {"deleted update page": 410}
     html = {kind: response.content.decode() for kind, response in pages.items()}
     assert 'id="author-desk"' in html["author's view"] and "<template>" in html["poll fragment"]
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}

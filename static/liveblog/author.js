@@ -1,36 +1,34 @@
-// The author's desk on a session page: post by keyboard, keep the draft, paste a photo,
-// and pin, edit or delete any update in place. Every request goes through htmx; the
-// server answers with the changed items, which live.js applies like a poll's.
+// The author's desk on a session page: post by keyboard into the outbox (outbox.js), keep
+// the draft, paste a photo, and pin, edit or delete any update in place. Pins, edits and
+// deletes go through htmx; the server answers with the changed items, which live.js
+// applies like a poll's.
 (function () {
   "use strict";
 
   const desk = document.getElementById("author-desk");
-  if (!desk || !window.htmx || !window.liveblog) return;
+  if (!desk || !window.htmx || !window.liveblog || !window.LiveblogOutbox) return;
 
   const form = document.getElementById("compose");
   const body = document.getElementById("compose-body");
   const image = document.getElementById("compose-image");
   const alt = document.getElementById("compose-alt");
   const pinned = document.getElementById("compose-pinned");
-  const key = document.getElementById("compose-key");
   const error = document.getElementById("compose-error");
   const preview = document.getElementById("compose-preview");
   const result = document.getElementById("author-result");
   const tools = document.getElementById("author-tools");
   const list = document.getElementById("updates");
-  const DRAFT = "liveblog:draft:" + desk.dataset.slug;
-
-  // One key per draft: a double submit or a retry after a timeout posts once.
-  function newKey() {
-    const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs HTTPS
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
+  const outboxSection = document.getElementById("outbox");
+  const outboxStatus = document.getElementById("outbox-status");
+  const outboxList = document.getElementById("outbox-posts");
+  const slug = desk.dataset.slug;
+  const DRAFT = "liveblog:draft:" + slug;
 
   // --- the draft survives a reload or a lost connection --------------------------------
 
   function saveDraft() {
     if (body.value || alt.value) {
-      localStorage.setItem(DRAFT, JSON.stringify({ body: body.value, alt: alt.value, key: key.value }));
+      localStorage.setItem(DRAFT, JSON.stringify({ body: body.value, alt: alt.value }));
     } else {
       localStorage.removeItem(DRAFT);
     }
@@ -43,13 +41,11 @@
     } catch (e) { /* a damaged draft is dropped */ }
     body.value = (draft && draft.body) || "";
     alt.value = (draft && draft.alt) || "";
-    key.value = (draft && draft.key) || newKey();
   }
 
   function clearCompose() {
     body.value = alt.value = image.value = "";
     pinned.checked = false;
-    key.value = newKey();
     preview.replaceChildren();
     localStorage.removeItem(DRAFT);
     body.focus();
@@ -65,6 +61,114 @@
     if (body.value.trim()) showError("");
   });
   alt.addEventListener("input", saveDraft);
+
+  // --- the outbox: IndexedDB in this browser, sent in order by outbox.js ----------------
+
+  const database = new Promise((resolve, reject) => {
+    const request = indexedDB.open("liveblog-outbox", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("posts", { keyPath: "id", autoIncrement: true });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+  function inStore(mode, work) {
+    return database.then((db) => new Promise((resolve, reject) => {
+      const transaction = db.transaction("posts", mode);
+      const request = work(transaction.objectStore("posts"));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onerror = () => reject(transaction.error);
+    }));
+  }
+
+  const store = {
+    all: () => inStore("readonly", (posts) => posts.getAll()), // in the order written: ids only grow
+    add: (post) => inStore("readwrite", (posts) => posts.add(post)),
+    put: (post) => inStore("readwrite", (posts) => posts.put(post)),
+    remove: (id) => inStore("readwrite", (posts) => posts.delete(id)),
+  };
+
+  async function send(post) {
+    const fields = new FormData();
+    fields.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    for (const name of ["body", "image_alt", "key"]) fields.append(name, post[name]);
+    if (post.pinned) fields.append("pinned", "true");
+    if (post.image) fields.append("image", post.image, post.image.name || "photo");
+    const response = await fetch(`/sessions/${encodeURIComponent(post.slug)}/updates/`, {
+      method: "POST", body: fields, headers: { "HX-Request": "true" }, signal: AbortSignal.timeout(30000),
+    });
+    return { status: response.status, text: await response.text(), retryAfter: response.headers.get("Retry-After") };
+  }
+
+  function sent(post, answer) {
+    if (post.slug !== slug) return;
+    const template = new DOMParser().parseFromString(answer.text, "text/html").querySelector("template");
+    if (template) window.liveblog.applyOwnChanges(template.content);
+  }
+
+  function drawPost(post) {
+    const item = document.createElement("li");
+    item.className = "queued" + (post.error ? " refused" : "");
+    item.dataset.id = post.id;
+    const label = document.createElement("span");
+    label.className = "badge";
+    label.textContent = post.error ? "Not posted" : "Not sent yet";
+    const text = document.createElement("p");
+    text.textContent = post.body || `(photo) ${post.image_alt}`;
+    item.append(label, text);
+    if (post.slug !== slug) text.prepend(`In ${post.slug}: `);
+    if (post.image) item.append(Object.assign(document.createElement("span"), { className: "hint", textContent: "With a photo" }));
+    if (post.error) {
+      const why = Object.assign(document.createElement("p"), { className: "compose-error", textContent: post.error });
+      why.setAttribute("role", "alert");
+      const edit = Object.assign(document.createElement("button"), { type: "button", textContent: "Edit" });
+      const discard = Object.assign(document.createElement("button"), { type: "button", textContent: "Discard" });
+      edit.dataset.outbox = "edit";
+      discard.dataset.outbox = "discard";
+      item.append(why, edit, " ", discard);
+    }
+    return item;
+  }
+
+  function drawOutbox(posts, retrying) {
+    outboxList.replaceChildren(...posts.map(drawPost));
+    outboxSection.hidden = posts.length === 0;
+    const waiting = `${posts.length} waiting to send`;
+    outboxStatus.textContent = retrying ? `${waiting}: no connection, trying again…` : waiting;
+  }
+
+  const outbox = new window.LiveblogOutbox({ store, send, changed: drawOutbox, onSent: sent });
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!body.value.trim() && !image.files.length) {
+      showError(desk.dataset.emptyMessage);
+      body.focus();
+      return;
+    }
+    showError("");
+    outbox.add({ slug, body: body.value, image_alt: alt.value, pinned: pinned.checked, image: image.files[0] || null });
+    clearCompose();
+  });
+
+  outboxList.addEventListener("click", async (event) => {
+    const action = event.target.dataset.outbox;
+    if (!action) return;
+    const id = Number(event.target.closest("li").dataset.id);
+    if (action === "discard") return outbox.discard(id);
+    const post = await outbox.takeBack(id); // back into the box, to be fixed and posted anew
+    body.value = body.value.trim() ? `${body.value}\n\n${post.body}` : post.body;
+    alt.value = post.image_alt;
+    pinned.checked = post.pinned;
+    if (post.image) {
+      const files = new DataTransfer();
+      files.items.add(new File([post.image], post.image.name || "photo", { type: post.image.type }));
+      image.files = files.files;
+    }
+    saveDraft();
+    body.focus();
+  });
+
+  window.addEventListener("online", () => outbox.drain()); // a hint to try now; failures decide
 
   // --- keyboard and paste ---------------------------------------------------------------
 
@@ -86,16 +190,7 @@
     image.files = files.files;
   });
 
-  // --- requests and their answers -------------------------------------------------------
-
-  document.addEventListener("htmx:confirm", (event) => {
-    // Nothing to post: an empty box (a second Ctrl+Enter after posting) sends nothing.
-    if (event.detail.elt === form && !body.value.trim() && !image.files.length) {
-      event.preventDefault();
-      showError(desk.dataset.emptyMessage);
-      body.focus();
-    }
-  });
+  // --- pin, edit and delete: htmx requests and their answers ----------------------------
 
   document.addEventListener("htmx:beforeSwap", (event) => {
     if (!desk.contains(event.detail.elt) && !list.contains(event.detail.elt)) return;
@@ -109,13 +204,7 @@
   });
 
   document.addEventListener("htmx:sendError", (event) => {
-    if (desk.contains(event.detail.elt) || list.contains(event.detail.elt)) {
-      showError("No connection: the draft is kept; try again.");
-    }
-  });
-
-  document.addEventListener("htmx:timeout", (event) => {
-    if (event.detail.elt === form) showError("The server did not answer in time; posting again will not post twice.");
+    if (desk.contains(event.detail.elt) || list.contains(event.detail.elt)) showError("No connection: try again.");
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
@@ -123,7 +212,6 @@
     const template = result.querySelector("template");
     if (template) window.liveblog.applyOwnChanges(template.content);
     result.replaceChildren();
-    if (event.detail.requestConfig.elt === form) clearCompose();
   });
 
   // --- pin, edit and delete on every update -----------------------------------------------
@@ -155,4 +243,5 @@
 
   for (const li of list.children) decorate(li);
   restoreDraft();
+  outbox.drain(); // what an earlier page left waiting, in this session or another
 })();
