@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import dj_database_url
+import icalendar
 import markdown
 import nh3
 from csp.decorators import csp_replace
@@ -67,7 +68,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.static import serve as serve_static
 from nanodjango import Django
 from PIL import Image, ImageOps
-from pydantic import ConfigDict, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BeforeValidator, ConfigDict, StrictBool, StringConstraints, field_validator, model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 # --- Settings -------------------------------------------------------------------------
@@ -82,6 +85,20 @@ def env_flag(name, default=False):
 
 def env_int(name, default):
     return int(os.environ.get(name) or default)
+
+
+def contrast_on_white(colour):
+    """WCAG's contrast ratio of a #rrggbb colour against the pages' white background."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def readable_colour(colour):
+    if colour and not (re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and contrast_on_white(colour) >= 4.5):
+        raise SystemExit(f"LIVEBLOG_ACCENT takes a colour such as #8a1c7c that text can be read in on white "
+                         f"(a contrast of 4.5:1 or more): {colour}")
+    return colour
 
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
@@ -103,6 +120,9 @@ DEMO = os.environ.get("LIVEBLOG_DEMO", "")  # 1: load it, 0: never; unset: on a 
 BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for a baked archive
 SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
 EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()  # may frame /sessions/<slug>/embed/
+CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME") or "liveblog"  # in the header, titles, feeds and notes
+CONFERENCE_LOGO = os.environ.get("LIVEBLOG_CONFERENCE_LOGO", "")  # an address, such as /media/logo.svg
+ACCENT = readable_colour(os.environ.get("LIVEBLOG_ACCENT", ""))  # a colour such as #8a1c7c, for links and the header's rule
 # Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto): HSTS, the
 # redirect to HTTPS and secure cookies.
 SECURE = env_flag("DJANGO_SECURE")
@@ -136,9 +156,8 @@ def database_settings(url):
 
 
 def cache_from_env():
-    """Redis as an optimisation, never a dependency: django-redis ignores (and logs) its
-    failures, so a read misses and a write is skipped and the database answers; a Redis that
-    hangs costs a cache call half a second, and one that returns is used again at once."""
+    """Redis as an optimisation, never a dependency: django-redis logs and ignores its failures
+    (a read misses, a write is skipped), and one that hangs costs a cache call half a second."""
     if REDIS_URL:
         return {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "liveblog",
                 "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}}
@@ -162,11 +181,9 @@ if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in
 def refuse_unsafe_production_settings(debug, secret_key):
     """Production (nanodjango serve, gunicorn) will not run on the development key."""
     if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
-        raise SystemExit(
-            "liveblog refuses to serve in production with the development secret key.\n"
-            "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
-            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
+        raise SystemExit("liveblog refuses to serve in production with the development secret key.\n"
+                         "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
+                         "  python -c 'import secrets; print(secrets.token_urlsafe(50))'")
 
 
 class LiveblogDjango(Django):
@@ -211,44 +228,28 @@ class LiveblogDjango(Django):
 
 
 app = LiveblogDjango(
-    SECRET_KEY=SECRET_KEY,
-    ALLOWED_HOSTS=ALLOWED_HOSTS,
-    DATABASES={"default": database_settings(DATABASE_URL)},
+    SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS=ALLOWED_HOSTS, DATABASES={"default": database_settings(DATABASE_URL)},
     EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials", "axes"],
-    MIDDLEWARE=lambda middleware: ["liveblog.RequestSizeLimitMiddleware", "django.middleware.gzip.GZipMiddleware",
-                                   "django.middleware.http.ConditionalGetMiddleware", *middleware,
-                                   "django_htmx.middleware.HtmxMiddleware",
-                                   "csp.middleware.CSPMiddleware",
-                                   "liveblog.DatabaseUnavailableMiddleware", "liveblog.SignInLockoutMiddleware"],
+    MIDDLEWARE=lambda middleware: [
+        "liveblog.RequestSizeLimitMiddleware", "django.middleware.gzip.GZipMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware", *middleware, "django_htmx.middleware.HtmxMiddleware",
+        "csp.middleware.CSPMiddleware", "liveblog.DatabaseUnavailableMiddleware", "liveblog.SignInLockoutMiddleware"],
     # django-axes counts failed sign-ins (the login page, the admin's, the API's passwords)
     # per address and per account, each on its own, and refuses either for a cool-off.
     AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
-    AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT,
-    AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
-    AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS),
-    AXES_RESET_ON_SUCCESS=True,
+    AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT, AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
+    AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS), AXES_RESET_ON_SUCCESS=True,
     AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT=False,  # the cool-off ends, whoever keeps guessing
     AXES_CLIENT_IP_CALLABLE=client_address,
     SILENCED_SYSTEM_CHECKS=["axes.W002"],  # SignInLockoutMiddleware answers axes' lockouts, not AxesMiddleware
-    CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY,
-    SECURE_REFERRER_POLICY="same-origin",
-    SECURE_CONTENT_TYPE_NOSNIFF=True,
-    X_FRAME_OPTIONS="DENY",
-    SECURE_SSL_REDIRECT=SECURE,
-    SECURE_HSTS_SECONDS=31_536_000 if SECURE else 0,
-    SECURE_HSTS_INCLUDE_SUBDOMAINS=SECURE,
-    SESSION_COOKIE_SECURE=SECURE,
-    CSRF_COOKIE_SECURE=SECURE,
+    CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY, SECURE_REFERRER_POLICY="same-origin",
+    SECURE_CONTENT_TYPE_NOSNIFF=True, X_FRAME_OPTIONS="DENY",
+    SECURE_SSL_REDIRECT=SECURE, SECURE_HSTS_SECONDS=31_536_000 if SECURE else 0, SECURE_HSTS_INCLUDE_SUBDOMAINS=SECURE,
+    SESSION_COOKIE_SECURE=SECURE, CSRF_COOKIE_SECURE=SECURE,
     SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
-    CACHES={"default": cache_from_env()},
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
-    TIME_ZONE="UTC",
-    USE_TZ=True,
-    LOGIN_URL="login",
-    MEDIA_ROOT=MEDIA_ROOT,
-    MEDIA_URL="/media/",
-    STATIC_ROOT=BASE_DIR / "static-collected",
-    ADMIN_URL="admin/",
+    CACHES={"default": cache_from_env()}, DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
+    TIME_ZONE="UTC", USE_TZ=True, LOGIN_URL="login", ADMIN_URL="admin/",
+    MEDIA_ROOT=MEDIA_ROOT, MEDIA_URL="/media/", STATIC_ROOT=BASE_DIR / "static-collected",
     # The bake copies STATIC_ROOT and MEDIA_ROOT whole: not the API docs' Swagger UI (the
     # archive has no API), and no slide photo but those its /media/ route writes.
     DISTILL_SKIP_STATICFILES_DIRS=["ninja", "slides"],
@@ -282,12 +283,8 @@ def known_time_zones():
 
 def validate_time_zone(name):
     if name not in known_time_zones():
-        raise ValidationError(
-            "%(name)r is not a known IANA time zone; use a name such as "
-            "'Europe/London' or 'America/Chicago'.",
-            params={"name": name},
-            code="invalid_time_zone",
-        )
+        raise ValidationError("%(name)r is not a known IANA time zone; use a name such as 'Europe/London' or "
+                              "'America/Chicago'.", params={"name": name}, code="invalid_time_zone")
 
 
 def schedule_status(override, starts, ends, now):
@@ -305,11 +302,8 @@ class SessionQuerySet(models.QuerySet):
     def with_status(self, status, now=None):
         """Sessions whose effective status (hand-set, else from the times) is `status`."""
         now = now or timezone.now()
-        by_schedule = {
-            Session.Status.UPCOMING: Q(starts_at__gt=now),
-            Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now),
-            Session.Status.ENDED: Q(ends_at__lte=now),
-        }[status]
+        by_schedule = {Session.Status.UPCOMING: Q(starts_at__gt=now), Session.Status.ENDED: Q(ends_at__lte=now),
+                       Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now)}[status]
         return self.filter(Q(status_override=status) | Q(status_override="") & by_schedule)
 
     def with_update_counts(self):
@@ -365,9 +359,7 @@ class Session(models.Model):
     def save(self, *args, **kwargs):
         # Saving an existing session must not write back a stale version.
         if self.pk and not kwargs.get("force_insert") and "update_fields" not in kwargs:
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")
-            ]
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")]
         super().save(*args, **kwargs)
 
     @property
@@ -464,12 +456,8 @@ class Revision(models.Model):
 
 
 def bump_version(session_id):
-    """Take the next version of a session. Call inside the writer's transaction.
-
-    The UPDATE row-locks the session on PostgreSQL until commit (SQLite's IMMEDIATE
-    transactions serialise writers already), so versions commit in order and a reader
-    that sees version N has every change up to N.
-    """
+    """Take the next version of a session, inside the writer's transaction: the UPDATE row-locks
+    the session until commit (SQLite serialises writers already), so versions commit in order."""
     Session.objects.filter(pk=session_id).update(version=F("version") + 1)
     version, slug = Session.objects.values_list("version", "slug").get(pk=session_id)
     transaction.on_commit(lambda: cache.delete_many([state_key(slug), "conference-state"]))
@@ -481,12 +469,8 @@ def state_key(slug):
 
 
 def cached_state(slug):
-    """(id, version, hand-set status, start, end as timestamps) of a session: all a poll
-    needs, from the cache when it can be, so a poll with nothing new runs no query.
-
-    A commit drops the cached copy (bump_version), and it expires after VERSION_TTL
-    seconds, which bounds how long a process without a shared cache can lag behind.
-    """
+    """(id, version, hand-set status, start, end) of a session: all a poll needs, cached so a poll
+    with nothing new runs no query. A commit drops it; VERSION_TTL bounds a process's lag."""
     state = cache.get(state_key(slug))
     if state is None:
         row = Session.objects.filter(slug=slug).values_list(
@@ -500,11 +484,8 @@ def cached_state(slug):
 
 
 def save_update(update, **changes):
-    """Create or change an update through the change cursor: the one door for writes.
-
-    A photo file lives exactly as long as its row: one written for a save that fails is
-    removed, and one replaced by another once the change is committed.
-    """
+    """Create or change an update through the change cursor: the one door for writes. A photo
+    file lives as long as its row: removed if its save fails, or once another replaces it."""
     earlier = None
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
@@ -551,10 +532,7 @@ def restore_update(update):
 
 
 def publish_update(session, author, body="", pinned=False, image=None, image_alt="", key=None):
-    """Post a new update, once per idempotency key: (update, whether it is new).
-
-    The page's compose box and the API both post through here.
-    """
+    """Post a new update, once per idempotency key, from the page or the API: (update, whether it is new)."""
     if key and (posted := Update.objects.filter(session=session, idempotency_key=key).first()):
         return posted, False
     update = Update(session=session, author=author, image_alt=image_alt, idempotency_key=key or None)
@@ -564,6 +542,15 @@ def publish_update(session, author, body="", pinned=False, image=None, image_alt
         return save_update(update, body=body, pinned=pinned), True
     except IntegrityError:  # the same draft, arriving twice at the same moment
         return Update.objects.get(session=session, idempotency_key=key), False
+
+
+def unique_slug(title):
+    base = slugify(title)[:90] or "session"
+    slug, n = base, 1
+    while Session.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 def save_session(session):
@@ -588,12 +575,8 @@ def with_session(updates, session):
 
 
 def changes_since(session, since=None):
-    """What a reader needs to catch up: (cursor, updates, deleted ids).
-
-    The cursor is read before the rows and bounds them, so it can never run ahead of
-    what is returned; a change that commits meanwhile is sent on the next poll.
-    Without `since` (or with one from the future), the whole current state.
-    """
+    """What a reader needs to catch up: (cursor, updates, deleted ids); without `since` (or with one
+    from the future), the whole state. The cursor, read first, bounds the rows: it never runs ahead."""
     cursor = Session.objects.values_list("version", flat=True).get(pk=session.pk)
     rows = Update.objects.filter(session=session, version__lte=cursor).select_related("author")
     if since is None or since > cursor:
@@ -675,12 +658,8 @@ IMAGE_BOX = (1600, 1600)  # wide enough for a slide on any screen
 
 
 def slide_photo(upload):
-    """An uploaded image, checked and drawn again: a real image, within the size limits,
-    scaled to fit IMAGE_BOX, turned upright, and without its metadata (GPS and all).
-
-    Returns a ContentFile with a fresh name; raises ValidationError with a message for
-    the author otherwise (code "too_large" for a file over the limit).
-    """
+    """An uploaded image checked and drawn again, as a ContentFile with a fresh name: within the
+    limits, fit to IMAGE_BOX, upright, without metadata (GPS and all). Else ValidationError."""
     if upload.size > MAX_IMAGE_MB * 1024 * 1024:
         raise ValidationError(f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_MB} MB.",
                               code="too_large")
@@ -737,12 +716,8 @@ def demo_plan(now):
 
 
 def load_demo(now=None):
-    """Load the demo conference, moved in time so that one session is live `now`.
-
-    Sessions are keyed by slug: one that exists already is not loaded again (but moved, see
-    move_demo), so loading twice adds nothing. Updates whose time is still to come are not
-    posted. Returns how many sessions it created.
-    """
+    """Load the demo conference moved in time so that one session is live `now`, without the
+    updates still to come; a session that exists (by slug) is not loaded again. Returns how many."""
     now = now or timezone.now()
     demo, plan = demo_plan(now)
     created = 0
@@ -761,23 +736,16 @@ def load_demo(now=None):
     return created
 
 
-def untouched_demo(session, item, time_zone):
-    """Whether a session is still the demo as loaded: nobody changed it, nor posted, edited,
-    pinned or deleted in it (each of those moves its version past its count of updates)."""
+def untouched_demo(session):
+    """Whether a session is still the demo as loaded: a change to it, or an edit, pin or deletion
+    in it, moves its version past its count of updates, and a person's post has an author."""
     updates = list(session.updates.all())
-    bodies = {body for _, body, _ in item["updates"]}
-    return (session.version == len(updates) and not session.status_override
-            and [session.title, session.speakers, session.room, session.description, session.time_zone]
-            == [item["title"], item["speakers"], item["room"], item["description"], time_zone]
-            and session.ends_at - session.starts_at == timedelta(minutes=item["minutes"])
-            and all(u.author_id is None and u.edited_at is None and not u.is_deleted and u.body in bodies
-                    for u in updates))
+    return session.version == len(updates) and not any(update.author_id for update in updates)
 
 
 def move_demo(now=None):
-    """Once the demo's live session is over, move every untouched demo session (and its
-    updates) so that it is live again; sessions a person created or changed stay as they
-    are. Returns how many sessions moved."""
+    """Once the demo's live session is over, move every untouched demo session (and its updates)
+    so that it is live again. Returns how many moved."""
     now = now or timezone.now()
     demo, plan = demo_plan(now)
     live = Session.objects.filter(slug=demo["live_session"]).first()
@@ -786,7 +754,7 @@ def move_demo(now=None):
     moved = 0
     for item, starts in plan:
         session = Session.objects.filter(slug=item["slug"]).first()
-        if session is None or session.starts_at == starts or not untouched_demo(session, item, demo["time_zone"]):
+        if session is None or session.starts_at == starts or not untouched_demo(session):
             continue
         shift = starts - session.starts_at
         with transaction.atomic():
@@ -1008,6 +976,10 @@ READ_ERRORS = errors(404, 422, 503)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 422, 429, 503)
 
 
+def page_url(obj, context):
+    return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
 class SessionOut(Schema):
     id: int
     slug: str
@@ -1022,9 +994,7 @@ class SessionOut(Schema):
     version: int
     url: str
 
-    @staticmethod
-    def resolve_url(obj, context):
-        return context["request"].build_absolute_uri(obj.get_absolute_url())
+    resolve_url = staticmethod(page_url)
 
 
 class UpdateOut(Schema):
@@ -1037,20 +1007,14 @@ class UpdateOut(Schema):
     html: str
     image: str | None = Field(description="The slide photo's URL, if the update has one.")
     image_alt: str
-    author: str | None
+    author: str | None = Field(alias="author_name")
     url: str
+
+    resolve_url = staticmethod(page_url)
 
     @staticmethod
     def resolve_image(obj, context):
         return context["request"].build_absolute_uri(obj.image.url) if obj.image else None
-
-    @staticmethod
-    def resolve_author(obj):
-        return obj.author_name
-
-    @staticmethod
-    def resolve_url(obj, context):
-        return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
 class RevisionOut(Schema):
@@ -1099,33 +1063,34 @@ class ApiSchema(Schema):
         return value
 
 
+def rfc3339_text(value):
+    if not isinstance(value, str) or not re.match(DATE_TIME, value):  # pydantic reads numbers as epoch seconds
+        raise ValueError("give the time as RFC 3339 text with its offset, such as 2025-09-08T09:00:00-05:00")
+    return value
+
+
+def known_zone(name):
+    try:
+        validate_time_zone(name)  # the model's own check and message
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return name
+
+
+Rfc3339Time = Annotated[datetime, BeforeValidator(rfc3339_text), Field(json_schema_extra={"pattern": DATE_TIME})]
+TimeZoneName = Annotated[str, AfterValidator(known_zone), Field(json_schema_extra={"enum": sorted(known_time_zones())})]
+
+
 class SessionIn(ApiSchema):
     title: str = text(200, blank=False)
     slug: str | None = Field(None, pattern=SLUG)
     speakers: str = text(200, default="")
     room: str = text(100, default="")
     description: str = text(5000, default="")
-    starts_at: datetime = Field(json_schema_extra={"pattern": DATE_TIME})
+    starts_at: Rfc3339Time
     minutes: int = Field(ge=1, le=7 * 24 * 60, description="How long the session lasts.")
-    time_zone: str = Field("UTC", description="Its IANA name: times on the pages show in it.",
-                           json_schema_extra={"enum": sorted(known_time_zones())})
+    time_zone: TimeZoneName = Field("UTC", description="Its IANA name: times on the pages show in it.")
     status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
-
-    @field_validator("time_zone")
-    @classmethod
-    def known_zone(cls, name):
-        try:
-            validate_time_zone(name)  # the model's own check and message
-        except ValidationError as error:
-            raise ValueError(error.messages[0]) from None
-        return name
-
-    @field_validator("starts_at", mode="before")
-    @classmethod
-    def iso_text(cls, value):
-        if not isinstance(value, str) or not re.match(DATE_TIME, value):  # pydantic reads numbers as epoch seconds
-            raise ValueError("give the time as RFC 3339 text with its offset, such as 2025-09-08T09:00:00-05:00")
-        return value
 
 
 class SessionPatch(ApiSchema):
@@ -1200,15 +1165,6 @@ class TokenOut(Schema):
 # beyond 64 bits with an error of its own.
 SlugText = Annotated[str, StringConstraints(pattern=SLUG)]
 UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
-
-
-def unique_slug(title):
-    base = slugify(title)[:90] or "session"
-    slug, n = base, 1
-    while Session.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 @app.api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
@@ -1326,12 +1282,8 @@ def unauthorized(request, exc):
 
 
 # --- The baked archive ----------------------------------------------------------------
-#
-#   LIVEBLOG_BAKE=ended nanodjango manage liveblog.py distill generate \
-#       --output-directory site --collectstatic --force
-#
-# writes the schedule, the pages, feeds and notes of the ended sessions (or of all of
-# them with LIVEBLOG_BAKE=all) as plain files, through django-distill.
+# `LIVEBLOG_BAKE=ended nanodjango manage liveblog.py distill generate --output-directory site
+# --collectstatic --force` writes the pages, feeds and notes of the ended sessions (or all: =all).
 
 
 def published_sessions():
@@ -1367,6 +1319,18 @@ SCHEDULE_SECTIONS = [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING
                      (Session.Status.ENDED, "Earlier")]
 
 
+def now_and_next(sessions):
+    """The board: {"rooms": [(room, the live session, the next one)]} for every room with
+    either, and how often an open page asks for it again."""
+    rooms = defaultdict(lambda: [None, None])
+    for session in sorted((s for s in sessions if s.room), key=attrgetter("starts_at")):
+        slot = {Session.Status.LIVE: 0, Session.Status.UPCOMING: 1}.get(session.status)
+        if slot is not None and rooms[session.room][slot] is None:
+            rooms[session.room][slot] = session
+    return {"rooms": [(room, *slots) for room, slots in sorted(rooms.items())],
+            "board_seconds": None if BAKE else POLL_SECONDS * 6}
+
+
 @app.route("/", name="schedule", distill_file="index.html")
 @require_safe
 def schedule(request):
@@ -1375,8 +1339,20 @@ def schedule(request):
                 for status, title in SCHEDULE_SECTIONS]
     sections[-1]["days"].reverse()  # the most recent day first
     card_photo = Update.objects.current().filter(session__in=published_sessions()).exclude(image="").last()
-    return shared_for(render(request, "liveblog/schedule.html",
-                             {"sections": sections, "baked": BAKE, "card_photo": card_photo}))
+    return shared_for(render(request, "liveblog/schedule.html", {
+        "sections": sections, "baked": BAKE, "card_photo": card_photo, **now_and_next(sessions)}))
+
+
+@app.route("/board/", name="board")
+@require_safe
+def board(request):
+    """The schedule page's poll: its now-and-next board alone, for every reader at once."""
+    if not request.htmx:  # a person opened the poll URL
+        response = HttpResponseRedirect(reverse("schedule") + "#now-next")
+    else:
+        response = shared_for(render(request, "liveblog/_partials.html#board", now_and_next(published_sessions())))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def reading_order(request):
@@ -1427,10 +1403,8 @@ def session_page(request, slug):
 @app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
 @require_safe
 def session_changes(request, slug, since):
-    """The htmx poll: what changed since cursor N, drawn with the page's own partials.
-
-    The cursor is in the path, not the query string, so every CDN keys its cache on it.
-    """
+    """The htmx poll: what changed since cursor N, drawn with the page's partials (the cursor is in
+    the path, not the query string, so every CDN keys its cache on it)."""
     since = parse_cursor(since)
     if since is None:
         return HttpResponseBadRequest("The cursor must be a non-negative integer.", content_type="text/plain")
@@ -1453,7 +1427,6 @@ def parse_cursor(value):
 
 
 # --- The author's seat: post, preview, pin, edit, delete and undo from the page -----------
-#
 # Signed-in authors use the session cookie and CSRF; each action writes through the change
 # cursor and answers with the changed items for the author's own page (live.js applies
 # them as it applies a poll), while readers' pages learn of it from their next poll.
@@ -1584,7 +1557,6 @@ def author_restore(request, pk):
 
 
 # --- Slide photos -----------------------------------------------------------------------
-#
 # Served by the app itself (their names are random and never reused, so caches may keep
 # them for good); LIVEBLOG_SERVE_MEDIA=0 when the web server serves MEDIA_ROOT instead.
 
@@ -1614,6 +1586,12 @@ def favicon(request):
 def absolute_url(request, path):
     """An address that works where it is shared: on LIVEBLOG_SITE_URL, else on the host asked for."""
     return f"{SITE_URL}{path}" if SITE_URL else request.build_absolute_uri(path)
+
+
+@app.templatetag.simple_tag
+def conference():
+    """The conference's name, logo and accent colour, for every page's header and title."""
+    return {"name": CONFERENCE_NAME, "logo": CONFERENCE_LOGO, "accent": ACCENT}
 
 
 @app.templatetag.simple_tag(takes_context=True)
@@ -1689,13 +1667,12 @@ def oembed(request):
             for name, default in EMBED_SIZE.items()}
     code = render_to_string("liveblog/_partials.html#embed_code", {"session": session, **size}, request)
     return JsonResponse({"version": "1.0", "type": "rich", "title": session.title, "html": code.strip(), **size,
-                         "provider_name": SITE_NAME, "provider_url": absolute_url(request, reverse("schedule"))})
+                         "provider_name": CONFERENCE_NAME, "provider_url": absolute_url(request, reverse("schedule"))})
 
 
-# --- Feeds and Markdown notes ---------------------------------------------------------
+# --- Feeds, calendars and Markdown notes ----------------------------------------------
 
 FEED_LENGTH = 100
-SITE_NAME = "liveblog"
 
 
 class AtomWithContent(Atom1Feed):
@@ -1711,7 +1688,6 @@ class UpdatesFeed(Feed):
     """An Atom feed of current updates; an edit republishes an update with its new time."""
 
     feed_type = AtomWithContent
-    author_name = SITE_NAME  # RFC 4287: entries without an author take the feed's
     description_template = "liveblog/_partials.html#feed_item"  # the update, and its photo by absolute URL
 
     def item_title(self, update):
@@ -1728,6 +1704,9 @@ class UpdatesFeed(Feed):
 
     def item_author_name(self, update):
         return update.author_name
+
+    def author_name(self):  # RFC 4287: entries without an author take the feed's
+        return CONFERENCE_NAME
 
 
 class SessionFeed(UpdatesFeed):
@@ -1749,8 +1728,10 @@ class SessionFeed(UpdatesFeed):
 
 
 class ConferenceFeed(UpdatesFeed):
-    title = f"{SITE_NAME}: every session"
     subtitle = "The latest updates from every session."
+
+    def title(self):
+        return f"{CONFERENCE_NAME}: every session"
 
     def link(self):
         return reverse("schedule")
@@ -1813,19 +1794,41 @@ def session_markdown(request, slug):
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
-    text = "# Conference notes\n" + "".join(
+    text = f"# {CONFERENCE_NAME} notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
         for day, sessions in by_local_day(published_sessions()))
     return shared_for(markdown_response(text))
 
 
+def calendar_response(request, sessions, name):
+    """Sessions as iCalendar events (RFC 5545), for calendar apps to subscribe to."""
+    host, now = urlsplit(absolute_url(request, "/")).hostname, timezone.now()
+    events = [icalendar.Event.new(
+        uid=f"session-{session.pk}@{host}", summary=session.title, location=session.room or None, stamp=now,
+        start=session.starts_at, end=session.ends_at, url=absolute_url(request, session.get_absolute_url()),
+        description="\n\n".join(filter(None, [session.speakers, session.description])) or None) for session in sessions]
+    calendar = icalendar.Calendar.new(prodid="-//liveblog//schedule//EN", name=name,
+                                      uid=absolute_url(request, request.path), subcomponents=events)
+    return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+
+
+@app.route("/schedule.ics", name="conference_calendar", distill_file="schedule.ics")
+@require_safe
+def conference_calendar(request):
+    return shared_for(calendar_response(request, published_sessions(), CONFERENCE_NAME))
+
+
+@app.route("/sessions/<slug:slug>.ics", name="session_calendar", distill_func=baked_slugs)
+@require_safe
+def session_calendar(request, slug):
+    session = get_object_or_404(Session, slug=slug)
+    return shared_for(calendar_response(request, [session], session.title), session.status)
+
+
 # --- HTTP: the response cache in front of Django ------------------------------------------
-#
-# A public GET or HEAD that Django has already answered for the current state of what it
-# shows (a session's version and status, or the whole conference's) is answered again from
-# this process's memory, with the status, headers and body Django made, before Django's
-# request handling runs; a matching If-None-Match gets its 304 there too. Signed-in users,
-# credentials, writes, anything with a body and unknown sessions go through Django.
+# A public GET or HEAD that Django answered for the current state of what it shows (a session's
+# or the conference's) is answered again from memory before Django runs, a 304 too. Signed-in
+# users, credentials, writes, bodies and unknown sessions go through Django.
 
 def shared_for(response, status=Session.Status.LIVE):
     """Say how long a shared cache (a CDN) may keep a public answer: seconds while the
@@ -1857,8 +1860,8 @@ def conference_state():
 
 
 SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"
-                           r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md)$")
-CONFERENCE_READS = {"/", "/feed.xml", "/conference.md"}
+                           r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md|\.ics)$")
+CONFERENCE_READS = {"/", "/board/", "/feed.xml", "/schedule.ics", "/conference.md"}
 KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
 RESPONSE_CACHE_SIZE = 2000
 
@@ -1952,11 +1955,8 @@ def database_unavailable(request):
 
 
 class DatabaseUnavailableMiddleware(MiddlewareMixin):
-    """Turns a lost or failing database into a 503 instead of a 500 and a traceback.
-
-    Django closes the broken connection at the end of the request, so the next request
-    reconnects: the server recovers by itself when the database is back.
-    """
+    """A lost or failing database answers 503, not 500; Django closes the broken connection after
+    the request, so the next one reconnects and the server recovers by itself."""
 
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)):

@@ -37,7 +37,8 @@ def shared_card(url):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0"})
+        server = LiveServer(Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0",
+                                                            "LIVEBLOG_CONFERENCE_NAME": "DjangoCon US 2025"})
         subprocess.run([sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
                        cwd=DOCS.parent, env=server.env, check=True)
         server.start()
@@ -55,6 +56,10 @@ def main():
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 page.goto(server.url + "/")
                 page.screenshot(path=DOCS / "schedule.png")
+                page.close()
+                page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+                page.goto(server.url + "/")
+                page.screenshot(path=DOCS / "schedule-phone.png")
                 page.close()
                 page = browser.new_page(viewport={"width": 620, "height": 560})
                 page.set_content(shared_card(server.url + LIVE))

@@ -207,11 +207,11 @@ def browser():
 
 @pytest.fixture
 def contexts(browser):
-    """new_context(): a browser context of its own (cookies, storage), closed after the test."""
+    """new_context(**options): a browser context of its own (cookies, storage), closed after the test."""
     made = []
 
-    def new_context():
-        made.append(browser.new_context(viewport={"width": 1000, "height": 900}))
+    def new_context(**options):
+        made.append(browser.new_context(**{"viewport": {"width": 1000, "height": 900}, **options}))
         return made[-1]
     yield new_context
     for context in made:

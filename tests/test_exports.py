@@ -104,7 +104,7 @@ def test_conference_markdown_goes_day_by_day(client, db):
     small_session()
     make_session("tuesday", "ended", title="Tuesday talk", starts_at=at(2025, 9, 9, 15), ends_at=at(2025, 9, 9, 16))
     text = client.get("/conference.md").content.decode()
-    assert text.startswith("# Conference notes\n\n## Monday 8 September 2025\n\n### 14:00 Django's GeneratedField")
+    assert text.startswith("# liveblog notes\n\n## Monday 8 September 2025\n\n### 14:00 Django's GeneratedField")
     assert text.index("## Monday 8 September 2025") < text.index("## Tuesday 9 September 2025") < text.index(
         "### 10:00 Tuesday talk")
     assert "#### 14:12 · key moment" in text

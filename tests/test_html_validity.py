@@ -11,7 +11,7 @@ DOCUMENT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fr
 
 
 @pytest.fixture
-def pages(client, db, poster):
+def pages(client, db, poster, monkeypatch):
     """{kind: HTML} for every page kind the app draws, with content in each."""
     live = make_session("live-talk", "live", title="High Performance Django at Ten", description="Old tricks\nnew picks")
     first = post(live, "Query counts are the usual **bottleneck** & <script>alert(1)</script>", pinned=True)
@@ -23,7 +23,11 @@ def pages(client, db, poster):
              "ended": client.get("/sessions/old-talk/?order=oldest"), "upcoming": client.get("/sessions/next-talk/"),
              "login": client.get("/login/"), "update page": client.get(f"/sessions/live-talk/updates/{first.pk}/"),
              "embed": client.get("/sessions/live-talk/embed/"),
-             "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX)}
+             "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX),
+             "board fragment": client.get("/board/", **HTMX)}
+    monkeypatch.setattr("liveblog.CONFERENCE_LOGO", "/static/liveblog/favicon.svg")
+    monkeypatch.setattr("liveblog.ACCENT", "#8a1c7c")
+    pages["schedule with logo and accent"] = client.get("/")
     client.force_login(poster)
     pages["author's view"] = client.get("/sessions/live-talk/")
     pages["edit form fragment"] = client.get(f"/updates/{first.pk}/edit/", **HTMX)
@@ -32,6 +36,7 @@ def pages(client, db, poster):
     assert {kind: r.status_code for kind, r in pages.items() if r.status_code != 200} == {"deleted update page": 410}
     html = {kind: response.content.decode() for kind, response in pages.items()}
     assert 'id="author-desk"' in html["author's view"] and "<template>" in html["poll fragment"]
+    html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}
 
 
