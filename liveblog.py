@@ -103,7 +103,8 @@ def readable_colour(colour):
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 REDIS_URL = os.environ.get("REDIS_URL", "")  # one cache for every app process
-POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page (upcoming: six times that)
+POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page
+SLOW_POLL_SECONDS = POLL_SECONDS * 6  # of an upcoming session's page, and of the schedule's board
 # How long a process may answer from a cached session version. A commit drops it at once
 # from a shared cache; without Redis other processes only notice when it expires.
 VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
@@ -542,15 +543,6 @@ def publish_update(session, author, body="", pinned=False, image=None, image_alt
         return save_update(update, body=body, pinned=pinned), True
     except IntegrityError:  # the same draft, arriving twice at the same moment
         return Update.objects.get(session=session, idempotency_key=key), False
-
-
-def unique_slug(title):
-    base = slugify(title)[:90] or "session"
-    slug, n = base, 1
-    while Session.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def save_session(session):
@@ -1167,6 +1159,15 @@ SlugText = Annotated[str, StringConstraints(pattern=SLUG)]
 UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
+def unique_slug(title):
+    base = slugify(title)[:90] or "session"
+    slug, n = base, 1
+    while Session.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 @app.api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
 def list_sessions(request, status: Session.Status | None = None):
     sessions = Session.objects.all()
@@ -1320,15 +1321,15 @@ SCHEDULE_SECTIONS = [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING
 
 
 def now_and_next(sessions):
-    """The board: {"rooms": [(room, the live session, the next one)]} for every room with
-    either, and how often an open page asks for it again."""
+    """The board, from sessions in the schedule's (start) order: {"rooms": [(room, the live session,
+    the next one)]} for every room with either, and how often an open page asks for it again."""
     rooms = defaultdict(lambda: [None, None])
-    for session in sorted((s for s in sessions if s.room), key=attrgetter("starts_at")):
+    for session in sessions:
         slot = {Session.Status.LIVE: 0, Session.Status.UPCOMING: 1}.get(session.status)
-        if slot is not None and rooms[session.room][slot] is None:
+        if session.room and slot is not None and rooms[session.room][slot] is None:
             rooms[session.room][slot] = session
     return {"rooms": [(room, *slots) for room, slots in sorted(rooms.items())],
-            "board_seconds": None if BAKE else POLL_SECONDS * 6}
+            "board_seconds": None if BAKE else SLOW_POLL_SECONDS}
 
 
 @app.route("/", name="schedule", distill_file="index.html")
@@ -1363,7 +1364,7 @@ def poll_seconds(session):
     """How often an open page asks for changes: slowly until live, never once ended."""
     if BAKE:
         return None  # a baked page is plain files: there is no server to ask
-    return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: POLL_SECONDS * 6,
+    return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: SLOW_POLL_SECONDS,
             Session.Status.ENDED: None}[session.status]
 
 
