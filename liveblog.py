@@ -22,8 +22,8 @@ import zoneinfo
 from collections import defaultdict
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from functools import lru_cache, partial, wraps
-from operator import attrgetter
+from functools import lru_cache, partial, reduce, wraps
+from operator import attrgetter, or_
 from io import BytesIO
 from pathlib import Path
 from typing import Annotated, Literal
@@ -35,7 +35,6 @@ import markdown
 import nh3
 from csp.decorators import csp_replace
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import authenticate
@@ -45,7 +44,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -270,9 +270,9 @@ from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 
 MAX_BODY_LENGTH = 10_000
 EMPTY_UPDATE = "Write something or add a slide photo."
-EMBED_SIZE = {"width": 640, "height": 800}  # the embed's <iframe>, unless an oEmbed consumer asks for less
 AUTHOR_DESK = {"max_body_length": MAX_BODY_LENGTH, "empty_update_message": EMPTY_UPDATE,  # for the templates
-               "embed_origins": EMBED_ORIGINS, **EMBED_SIZE}
+               "embed_origins": EMBED_ORIGINS, "width": 640, "height": 800}  # the size of the embed's <iframe>
+LOCAL_TIME = "Local time where the session happens: in its time zone, below."  # the admin form's times
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
 
@@ -332,8 +332,8 @@ class Session(models.Model):
     speakers = models.CharField("speaker(s)", max_length=200, blank=True)
     room = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(help_text=LOCAL_TIME)
+    ends_at = models.DateTimeField(help_text=LOCAL_TIME)
     time_zone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone],
         help_text="IANA name, such as America/Chicago; times show in this zone.",
@@ -467,21 +467,6 @@ def bump_version(session_id):
 
 def state_key(slug):
     return f"session-state:{slug}"
-
-
-def cached_state(slug):
-    """(id, version, hand-set status, start, end) of a session: all a poll needs, cached so a poll
-    with nothing new runs no query. A commit drops it; VERSION_TTL bounds a process's lag."""
-    state = cache.get(state_key(slug))
-    if state is None:
-        row = Session.objects.filter(slug=slug).values_list(
-            "id", "version", "status_override", "starts_at", "ends_at").first()
-        if row is None:
-            raise Http404("No such session.")
-        pk, version, override, starts, ends = row
-        state = (pk, version, override, starts.timestamp(), ends.timestamp())
-        cache.set(state_key(slug), state, VERSION_TTL)
-    return state
 
 
 def save_update(update, **changes):
@@ -621,11 +606,6 @@ class ApiToken(models.Model):
         return token.user
 
 
-# nanodjango's app config has no models module, and Django skips creating permissions
-# (and content types) for such an app after migrate; point it at this file.
-apps.get_app_config(app.app_name).models_module = app.app_module
-
-
 def can_post(user):
     return bool(user and user.is_active and user.has_perm(POST_PERMISSION))
 
@@ -693,8 +673,7 @@ DEMO_FILE = BASE_DIR / "seed" / "demo-conference.json"
 
 
 def demo_plan(now):
-    """The demo conference, and each session's start moved so that the live one began
-    `live_for_minutes` before `now`."""
+    """The demo conference, each session's start moved so the live one began `live_for_minutes` before `now`."""
     demo = json.loads(DEMO_FILE.read_text())
     zone = zoneinfo.ZoneInfo(demo["time_zone"])
 
@@ -771,10 +750,6 @@ class SessionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_update_counts()
 
-    def get_form(self, request, obj=None, **kwargs):
-        local = "Local time where the session happens: in its time zone, below."
-        return super().get_form(request, obj, help_texts={"starts_at": local, "ends_at": local}, **kwargs)
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """Organisers type and read times in the session's own zone, not the server's UTC."""
         session = self.get_object(request, object_id) if object_id else None
@@ -835,16 +810,12 @@ class UpdateAdminForm(forms.ModelForm):
 @admin.register(Update)
 class UpdateAdmin(admin.ModelAdmin):
     form = UpdateAdminForm
-    list_display = ["__str__", "session", "pinned", "created_at", "deleted"]
+    list_display = ["__str__", "session", "pinned", "created_at", "deleted_at"]
     list_filter = ["session", "pinned", ("deleted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["session"]
     search_fields = ["body", "session__title"]
     readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version", "earlier_versions"]
     actions = ["restore_updates"]
-
-    @admin.display(description="deleted", boolean=True)
-    def deleted(self, obj):
-        return obj.is_deleted
 
     @admin.display(description="earlier versions")
     def earlier_versions(self, obj):
@@ -1308,8 +1279,7 @@ def baked_media():
 
 
 def by_local_day(sessions):
-    """[(day, sessions)] in the order given, each session under the day it starts on
-    where it takes place."""
+    """[(day, sessions)] in the order given, each session under the day it starts on where it is."""
     days = defaultdict(list)
     for session in sessions:
         days[timezone.localtime(session.starts_at, session.tzinfo).date()].append(session)
@@ -1356,8 +1326,53 @@ def board(request):
     return response
 
 
-def reading_order(request):
-    return "oldest" if request.GET.get("order") == "oldest" else "newest"
+SEARCH_RESULTS = 50  # the newest matches; more words narrow them
+
+
+def search_updates(query):
+    """The newest current updates of the published sessions that hold every word of the query, in
+    their text or their session's title or speakers, and the terms to mark. PostgreSQL matches
+    English stems through its full-text index; elsewhere a word matches as a substring."""
+    words = re.findall(r"\w+", query)[:10]
+    updates = Update.objects.current().filter(session__in=published_sessions()).select_related("session", "author")
+    if not words:
+        return [], []
+    if connection.vendor != "postgresql":
+        for word in words:
+            updates = updates.filter(Q(body__icontains=word) | Q(session__title__icontains=word)
+                                     | Q(session__speakers__icontains=word))
+        return list(updates.order_by("-created_at")[:SEARCH_RESULTS]), words
+    every_word = SearchQuery(" ".join(words), config="english")
+    any_word = reduce(or_, (SearchQuery(word, config="english") for word in words))
+    named = Session.objects.annotate(found=SearchVector("title", "speakers", config="english")).filter(found=any_word)
+    # Every word in the text (the index finds those), or in a session a word names (ids, not a
+    # subquery, so the planner can use both indexes) and across its title, speakers and the text.
+    updates = updates.annotate(in_body=SearchVector("body", config="english"),
+                               in_all=SearchVector("body", "session__title", "session__speakers", config="english"))
+    updates = updates.filter(Q(in_body=every_word) | Q(session__in=list(named.values_list("pk", flat=True)),
+                                                       in_all=every_word))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(tsvector_to_array(to_tsvector('english', %s)))", [" ".join(words)])
+        stems = [stem for (stem,) in cursor.fetchall()]
+    return list(updates.order_by("-created_at")[:SEARCH_RESULTS]), words + stems
+
+
+def marked(text, terms):
+    """Plain text made safe for a page, with every word that holds a search term in <mark>."""
+    pieces = re.split(rf"(\w*(?:{'|'.join(map(re.escape, terms))})\w*)", text, flags=re.IGNORECASE)
+    return mark_safe("".join(f"<mark>{html.escape(piece)}</mark>" if odd % 2 else html.escape(piece)
+                             for odd, piece in enumerate(pieces)))
+
+
+@app.route("/search/", name="search")
+@require_safe
+def search(request):
+    """Search every session's updates, titles and speakers: a plain form and its results."""
+    query = request.GET.get("q", "")[:200].strip()
+    updates, terms = search_updates(query)
+    results = [(update, *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)))
+               for update in updates]
+    return shared_for(render(request, "liveblog/search.html", {"query": query, "results": results, "limit": SEARCH_RESULTS}))
 
 
 def poll_seconds(session):
@@ -1376,7 +1391,7 @@ def live_context(session, since=None):
 
 def reader_context(request, session):
     """What the session page and its embed draw: the updates in the reader's order."""
-    order = reading_order(request)
+    order = "oldest" if request.GET.get("order") == "oldest" else "newest"
     context = {**live_context(session), "order": order, "baked": BAKE}
     if order == "newest":
         context["updates"].reverse()
@@ -1653,24 +1668,6 @@ def session_embed(request, slug):
     return shared_for(render(request, "liveblog/embed.html", reader_context(request, session)), session.status)
 
 
-@app.route("/oembed/", name="oembed")
-@require_safe
-def oembed(request):
-    """oEmbed (oembed.com) for a session's pages: the embed's <iframe>, for sites that discover it."""
-    url = urlsplit(request.GET.get("url", ""))
-    page = re.fullmatch(r"/sessions/(?P<slug>[-a-zA-Z0-9_]+)/(updates/\d+/|embed/)?", url.path)
-    if not page or url.netloc not in ("", request.get_host(), urlsplit(SITE_URL).netloc):
-        raise Http404("oEmbed answers for a session's address on this site.")
-    if request.GET.get("format", "json") != "json":
-        return HttpResponse("Only the json format is offered.", status=501, content_type="text/plain")
-    session = get_object_or_404(Session, slug=page["slug"])
-    size = {name: max(1, min(int(value), default)) if (value := request.GET.get(f"max{name}", "")).isdigit() else default
-            for name, default in EMBED_SIZE.items()}
-    code = render_to_string("liveblog/_partials.html#embed_code", {"session": session, **size}, request)
-    return JsonResponse({"version": "1.0", "type": "rich", "title": session.title, "html": code.strip(), **size,
-                         "provider_name": CONFERENCE_NAME, "provider_url": absolute_url(request, reverse("schedule"))})
-
-
 # --- Feeds, calendars and Markdown notes ----------------------------------------------
 
 FEED_LENGTH = 100
@@ -1693,9 +1690,6 @@ class UpdatesFeed(Feed):
 
     def item_title(self, update):
         return update.headline
-
-    def item_link(self, update):
-        return update.get_absolute_url()
 
     def item_pubdate(self, update):
         return update.created_at
@@ -1845,18 +1839,22 @@ def shared_for(response, status=Session.Status.LIVE):
 
 
 def session_state(slug):
-    pk, version, override, starts, ends = cached_state(slug)
+    """(id, version, status) of a session: all a read of it depends on, cached so that a read of an
+    unchanged session runs no query. A commit drops it; VERSION_TTL bounds a process's lag."""
+    def read():
+        rows = Session.objects.values_list("id", "version", "status_override", "starts_at", "ends_at")
+        pk, version, override, starts, ends = get_object_or_404(rows, slug=slug)
+        return pk, version, override, starts.timestamp(), ends.timestamp()
+    pk, version, override, starts, ends = cache.get_or_set(state_key(slug), read, VERSION_TTL)
     return pk, version, schedule_status(override, starts, ends, time.time())
 
 
 def conference_state():
     """The state of every session at once: what the schedule, the conference feed and notes show."""
-    state = cache.get("conference-state")
-    if state is None:
+    def read():
         rows = published_sessions().values_list("version", "status_override", "starts_at", "ends_at")
-        state = [(version, override, starts.timestamp(), ends.timestamp()) for version, override, starts, ends in rows]
-        cache.set("conference-state", state, VERSION_TTL)
-    now = time.time()
+        return [(version, override, starts.timestamp(), ends.timestamp()) for version, override, starts, ends in rows]
+    state, now = cache.get_or_set("conference-state", read, VERSION_TTL), time.time()
     return tuple((version, schedule_status(override, starts, ends, now)) for version, override, starts, ends in state)
 
 

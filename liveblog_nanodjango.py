@@ -2,8 +2,10 @@
 entry point in pyproject.toml, so that `nanodjango convert liveblog.py ../site --name
 conf_site` writes a Django project that runs. It holds no part of the live blog itself.
 
-It works around these faults of nanodjango 0.17.1's converter, each a small upstream fix:
+It works around these faults of nanodjango 0.17.1, each a small upstream fix:
 
+- nanodjango/django_glue/apps.py: the app config it makes has no models module, so Django
+  creates no permissions for the app's models after migrate;
 - nanodjango/convert/reference.py, ReferenceVisitor: names bound by a comprehension, a for
   loop or a lambda, and a class's own names inside its methods, are taken for globals (a
   method named `authenticate` hid the imported function, and the project failed at run time);
@@ -51,6 +53,20 @@ class Command(BaseCommand):
 
 def ours(converter):
     return converter.app.app_name == APP_NAME
+
+
+# --- The app's faults -----------------------------------------------------------------------
+
+
+@hookimpl
+def django_post_setup(app):
+    """nanodjango's app config has no models module (nanodjango/django_glue/apps.py), and Django
+    skips creating permissions and content types for such an app after migrate: point it at the
+    script, which holds the models."""
+    if app.app_name == APP_NAME:
+        from django.apps import apps
+
+        apps.get_app_config(app.app_name).models_module = app.app_module
 
 
 # --- The converter's faults ----------------------------------------------------------------

@@ -5,7 +5,8 @@ with gunicorn (sync, 2 workers), gunicorn (gthread, 2 workers of 4 threads) and 
 (WSGI, 2 workers) in turn, drives each endpoint with wrk, and prints requests per second
 and p50/p99 latency, the ratios between them (all from this one run), nginx serving a
 static file the size of a poll answer, the sizes a reader downloads, and then a crowd of
-readers polling through nginx as a caching proxy while an author posts.
+readers polling through nginx as a caching proxy while an author posts. Last, the search
+benchmark (bench/search.py): /search/ on 100,000 updates, on SQLite and on PostgreSQL.
 """
 import argparse
 import asyncio
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import search  # noqa: E402
 from liveserver import free_port, manage  # noqa: E402
 
 SLUG = "bench"
@@ -273,7 +275,16 @@ def main():
     parser.add_argument("--crowd-seconds", type=int, default=60)
     parser.add_argument("--skip-wrk", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-crowd", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--search-only", action="store_true", help="only the search benchmark (bench/search.py)")
+    parser.add_argument("--skip-search", action="store_true", help="leave the search benchmark out")
+    parser.add_argument("--search-requests", type=int, default=50, help="requests per search query")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+                        help="a PostgreSQL server to run the search benchmark on too ('' for none)")
     args = parser.parse_args()
+    if args.search_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            search.run(tmp, args.postgres, args.search_requests)
+        return
     need("wrk", "wrk")
     need("nginx", "nginx")
 
@@ -334,6 +345,9 @@ def main():
             stop(app)
 
     report(results, nginx_file, sizes, len(poll_body), len(json_body), crowd_result, app_gets, args)
+    if not args.skip_search:
+        with tempfile.TemporaryDirectory() as tmp:
+            search.run(tmp, args.postgres, args.search_requests)
 
 
 def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app_gets, args):

@@ -114,7 +114,7 @@ def test_converted_project_serves_pages_api_feeds_and_notes(server):
     update = json.loads(http("GET", f"{server}/api/sessions/{LIVE}/updates")[2])["updates"][0]
     for path, marker in [(update["url"].removeprefix(server), b'property="og:description"'),
                          (f"/sessions/{LIVE}/embed/", b'id="live-poller"'),
-                         (f"/oembed/?url=/sessions/{LIVE}/", b'"type": "rich"')]:
+                         ("/search/?q=django", b"<mark>Django</mark>")]:
         status, _, body = http("GET", server + path)
         assert status == 200 and marker in body, path
     assert http("GET", server + "/admin/login/")[0] == 200

@@ -24,7 +24,8 @@ def pages(client, db, poster, monkeypatch):
              "login": client.get("/login/"), "update page": client.get(f"/sessions/live-talk/updates/{first.pk}/"),
              "embed": client.get("/sessions/live-talk/embed/"),
              "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX),
-             "board fragment": client.get("/board/", **HTMX)}
+             "board fragment": client.get("/board/", **HTMX), "search": client.get("/search/?q=django"),
+             "search, nothing found": client.get("/search/?q=zeppelin")}
     monkeypatch.setattr("liveblog.CONFERENCE_LOGO", "/static/liveblog/favicon.svg")
     monkeypatch.setattr("liveblog.ACCENT", "#8a1c7c")
     pages["schedule with logo and accent"] = client.get("/")
@@ -36,6 +37,7 @@ def pages(client, db, poster, monkeypatch):
     assert {kind: r.status_code for kind, r in pages.items() if r.status_code != 200} == {"deleted update page": 410}
     html = {kind: response.content.decode() for kind, response in pages.items()}
     assert 'id="author-desk"' in html["author's view"] and "<template>" in html["poll fragment"]
+    assert "<mark>" in html["search"] and "Nothing found" in html["search, nothing found"]
     html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}
 

@@ -1,7 +1,6 @@
 """What a session shows beyond its own pages: structured data, link previews, a page per
-update, oEmbed and the embed's framing rules, read with extruct, a parser nobody here wrote."""
+update and the embed's framing rules, read with extruct, a parser nobody here wrote."""
 import json
-from urllib.parse import quote
 
 import extruct
 from django.contrib.staticfiles import finders
@@ -177,28 +176,6 @@ def test_embed_origins_setting_is_checked_at_start(tmp_path):
                              env={"PATH": "/usr/bin:/bin", "LIVEBLOG_MEDIA_ROOT": str(tmp_path),
                                   "LIVEBLOG_EMBED_ORIGINS": "https://a.example.org, http://127.0.0.1:9000"})
     assert allowed.stdout.strip() == "['https://a.example.org', 'http://127.0.0.1:9000']"
-
-
-def test_oembed_describes_the_embed_for_a_session_address(client, session):
-    page = client.get("/sessions/keynote/").content.decode()
-    discovery = f'href="/oembed/?url={quote("http://testserver/sessions/keynote/", safe="")}&amp;format=json"'
-    assert 'type="application/json+oembed"' in page and discovery in page
-    for url in ["http://testserver/sessions/keynote/", "/sessions/keynote/embed/",
-                f"http://testserver/sessions/keynote/updates/{post(session, 'x').pk}/"]:
-        answer = client.get("/oembed/", {"url": url, "maxwidth": "400"})
-        assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
-        data = answer.json()
-        assert data["version"] == "1.0" and data["type"] == "rich" and data["title"] == session.title
-        assert data["width"] == 400 and data["height"] == 800 and data["provider_name"] == "liveblog"
-        assert data["html"].startswith('<iframe src="http://testserver/sessions/keynote/embed/"')
-
-
-def test_oembed_refuses_what_it_cannot_describe(client, session):
-    for url in ["", "http://testserver/", "http://elsewhere.example/sessions/keynote/", "/sessions/nope/",
-                "/api/sessions/keynote", "not a url at all\x00"]:
-        assert client.get("/oembed/", {"url": url}).status_code == 404, url
-    assert client.get("/oembed/", {"url": "/sessions/keynote/", "format": "xml"}).status_code == 501
-    assert client.get("/oembed/", {"url": "/sessions/keynote/", "maxwidth": "wide"}).json()["width"] == 640
 
 
 def test_authors_get_a_copyable_iframe_snippet(author_client, session, monkeypatch):
