@@ -38,13 +38,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import authenticate
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
@@ -1334,7 +1334,7 @@ def search_updates(query):
     their text or their session's title or speakers, and the terms to mark. PostgreSQL matches
     English stems through its full-text index; elsewhere a word matches as a substring."""
     words = re.findall(r"\w+", query)[:10]
-    updates = Update.objects.current().filter(session__in=published_sessions()).select_related("session", "author")
+    updates = Update.objects.current().filter(session__in=published_sessions()).select_related("session")
     if not words:
         return [], []
     if connection.vendor != "postgresql":
@@ -1372,7 +1372,8 @@ def search(request):
     updates, terms = search_updates(query)
     results = [(update, *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)))
                for update in updates]
-    return shared_for(render(request, "liveblog/search.html", {"query": query, "results": results, "limit": SEARCH_RESULTS}))
+    return shared_for(render(request, "liveblog/search.html",
+                             {"query": query, "results": results, "limit": SEARCH_RESULTS}))
 
 
 def poll_seconds(session):
