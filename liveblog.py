@@ -1173,8 +1173,8 @@ def create_session(request, data: SessionIn):
     if data.slug and Session.objects.filter(slug=data.slug).exists():
         raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
     fields = data.dict(exclude={"status", "slug", "minutes"})
-    session = Session.objects.create(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
-                                     slug=data.slug or unique_slug(data.title), status_override=data.status or "")
+    session = save_session(Session(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
+                                   slug=data.slug or unique_slug(data.title), status_override=data.status or ""))
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
