@@ -1173,8 +1173,9 @@ def create_session(request, data: SessionIn):
     if data.slug and Session.objects.filter(slug=data.slug).exists():
         raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
     fields = data.dict(exclude={"status", "slug", "minutes"})
-    session = save_session(Session(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
-                                   slug=data.slug or unique_slug(data.title), status_override=data.status or ""))
+    session = Session.objects.create(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
+                                     slug=data.slug or unique_slug(data.title), status_override=data.status or "")
+    cache.delete("conference-state")  # so the schedule and the board show it at once
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
