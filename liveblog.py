@@ -663,7 +663,6 @@ def slide_photo(upload):
     return ContentFile(drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}")
 
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
 
 
@@ -994,11 +993,12 @@ class ChangesOut(Schema):
     deleted: list[int]
 
 
-# What the server accepts, said as patterns so that the OpenAPI document says it too.
-# Python's `re` checks them (regex_engine), the same engine that reads them in tests.
-CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # lone surrogates: pydantic refuses those itself
+# What the server accepts, said as patterns so that the OpenAPI document says it too: Python's
+# `re` checks them (regex_engine), as the tests read them. Controls are C0 and C1 (strip() eats U+0085).
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # lone surrogates: pydantic refuses those itself
 PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
 SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL}]")
 # An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
 DATE_TIME = (r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
              r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")

@@ -122,6 +122,7 @@ def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(clie
     ({"minutes": 0}, "greater than or equal to 1"),
     ({"starts_at": "2025-09-08T14:00:00"}, "with its offset"),
     ({"title": "   "}, "'title'], 'msg': 'Value error, must not be empty'"),
+    ({"title": "Keynote\x85Opening"}, "'title'], 'msg': 'Value error, must not contain control characters'"),  # C1
     ({"title": "x" * 201}, "at most 200"),
     ({"slug": "no spaces"}, "pattern"),
 ])

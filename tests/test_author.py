@@ -107,6 +107,7 @@ def test_the_same_draft_posts_once(author_client, session):
 @pytest.mark.parametrize("data, message", [
     ({"body": "   "}, "Write something or add a slide photo."),
     ({"body": "bell \x07"}, "must not contain control characters"),
+    ({"body": "next line \x85 (C1)"}, "must not contain control characters"),
     ({"body": "x" * 10_001}, "at most 10000 characters"),
     ({"body": "ok", "key": "a b"}, "key: String should match pattern"),
 ])
