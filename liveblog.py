@@ -49,10 +49,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.http import (
-    FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseRedirect,
-    JsonResponse,
-)
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -68,9 +66,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.static import serve as serve_static
 from nanodjango import Django
 from PIL import Image, ImageOps
-from pydantic import (
-    AfterValidator, BeforeValidator, ConfigDict, StrictBool, StringConstraints, field_validator, model_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StrictBool, StringConstraints
+from pydantic import field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 # --- Settings -------------------------------------------------------------------------
@@ -358,10 +355,11 @@ class Session(models.Model):
             raise ValidationError({"ends_at": "The session must end after it starts."})
 
     def save(self, *args, **kwargs):
-        # Saving an existing session must not write back a stale version.
+        # An existing session must not write back a stale version; a commit drops its cached states.
         if self.pk and not kwargs.get("force_insert") and "update_fields" not in kwargs:
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")]
         super().save(*args, **kwargs)
+        transaction.on_commit(partial(cache.delete_many, [state_key(self.slug), "conference-state"]))
 
     @property
     def status(self):
@@ -1175,7 +1173,6 @@ def create_session(request, data: SessionIn):
     fields = data.dict(exclude={"status", "slug", "minutes"})
     session = Session.objects.create(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
                                      slug=data.slug or unique_slug(data.title), status_override=data.status or "")
-    cache.delete("conference-state")  # so the schedule and the board show it at once
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
@@ -1346,8 +1343,7 @@ def search_updates(query):
     every_word = SearchQuery(" ".join(words), config="english")
     any_word = reduce(or_, (SearchQuery(word, config="english") for word in words))
     named = Session.objects.annotate(found=SearchVector("title", "speakers", config="english")).filter(found=any_word)
-    # Every word in the text (the index finds those), or in a session a word names (ids, not a
-    # subquery, so the planner can use both indexes) and across its title, speakers and the text.
+    # Every word in the text (indexed), or across all three in a session a word names (ids: both indexes serve).
     updates = updates.annotate(in_body=SearchVector("body", config="english"),
                                in_all=SearchVector("body", "session__title", "session__speakers", config="english"))
     updates = updates.filter(Q(in_body=every_word) | Q(session__in=list(named.values_list("pk", flat=True)),
@@ -1371,10 +1367,9 @@ def search(request):
     """Search every session's updates, titles and speakers: a plain form and its results."""
     query = request.GET.get("q", "")[:200].strip()
     updates, terms = search_updates(query)
-    results = [(update, *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)))
-               for update in updates]
-    return shared_for(render(request, "liveblog/search.html",
-                             {"query": query, "results": results, "limit": SEARCH_RESULTS}))
+    return shared_for(render(request, "liveblog/search.html", {"query": query, "limit": SEARCH_RESULTS, "results": [
+        (update, *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)))
+        for update in updates]}))
 
 
 def poll_seconds(session):
@@ -1840,24 +1835,29 @@ def shared_for(response, status=Session.Status.LIVE):
     return response
 
 
+def cached_states(key, read_rows):
+    """Rows of (..., hand-set status, start, end), each with its status as of now: all a public read
+    depends on. Cached under key for VERSION_TTL (one cache call on a hit); a commit drops it."""
+    states = cache.get(key)
+    if states is None:
+        states = [(*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()]
+        cache.set(key, states, VERSION_TTL)
+    now = time.time()
+    return tuple((*head, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in states)
+
+
 def session_state(slug):
-    """(id, version, status) of a session: all a read of it depends on, cached so that a read of an
-    unchanged session runs no query. A commit drops it; VERSION_TTL bounds a process's lag."""
-    def read():
-        rows = Session.objects.values_list("id", "version", "status_override", "starts_at", "ends_at")
-        pk, version, override, starts, ends = get_object_or_404(rows, slug=slug)
-        return pk, version, override, starts.timestamp(), ends.timestamp()
-    pk, version, override, starts, ends = cache.get_or_set(state_key(slug), read, VERSION_TTL)
-    return pk, version, schedule_status(override, starts, ends, time.time())
+    """(id, version, status) of a session, else Http404 (and for VERSION_TTL, or till it is made)."""
+    fields = ["id", "version", "status_override", "starts_at", "ends_at"]
+    if not (states := cached_states(state_key(slug), lambda: Session.objects.filter(slug=slug).values_list(*fields))):
+        raise Http404("No such session.")
+    return states[0]
 
 
 def conference_state():
     """The state of every session at once: what the schedule, the conference feed and notes show."""
-    def read():
-        rows = published_sessions().values_list("version", "status_override", "starts_at", "ends_at")
-        return [(version, override, starts.timestamp(), ends.timestamp()) for version, override, starts, ends in rows]
-    state, now = cache.get_or_set("conference-state", read, VERSION_TTL), time.time()
-    return tuple((version, schedule_status(override, starts, ends, now)) for version, override, starts, ends in state)
+    return cached_states("conference-state", lambda: published_sessions().values_list(
+        "version", "status_override", "starts_at", "ends_at"))
 
 
 SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"

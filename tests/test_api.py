@@ -107,12 +107,14 @@ def test_create_session(client, db, auth):
     assert clash.status_code == 409
 
 
-def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(client, session, auth):
+def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(client, session, auth,
+                                                                            django_capture_on_commit_callbacks):
     from liveblog import conference_state
 
     assert len(conference_state()) == 1  # now cached, for up to LIVEBLOG_VERSION_TTL
     payload = {"title": "Lightning talks", "starts_at": "2025-09-08T17:00:00-05:00", "minutes": 60}
-    assert client.post("/api/sessions", payload, content_type=JSON, **auth).status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/sessions", payload, content_type=JSON, **auth).status_code == 201
     assert len(conference_state()) == 2
     assert "Lightning talks" in client.get("/").content.decode()
 
