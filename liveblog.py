@@ -20,11 +20,10 @@ import secrets
 import time
 import zoneinfo
 from collections import defaultdict
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial, reduce, wraps
-from operator import attrgetter, or_
 from io import BytesIO
+from operator import attrgetter, or_
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -49,8 +48,15 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -66,8 +72,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.static import serve as serve_static
 from nanodjango import Django
 from PIL import Image, ImageOps
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, StrictBool, StringConstraints
-from pydantic import field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 # --- Settings -------------------------------------------------------------------------
@@ -86,15 +99,17 @@ def env_int(name, default):
 
 def contrast_on_white(colour):
     """WCAG's contrast ratio of a #rrggbb colour against the pages' white background."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 
 def readable_colour(colour):
     if colour and not (re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and contrast_on_white(colour) >= 4.5):
-        raise SystemExit(f"LIVEBLOG_ACCENT takes a colour such as #8a1c7c that text can be read in on white "
-                         f"(a contrast of 4.5:1 or more): {colour}")
+        raise SystemExit(
+            f"LIVEBLOG_ACCENT takes a colour such as #8a1c7c that text can be read in on white "
+            f"(a contrast of 4.5:1 or more): {colour}"
+        )
     return colour
 
 
@@ -117,10 +132,14 @@ TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
 DEMO = os.environ.get("LIVEBLOG_DEMO", "")  # 1: load it, 0: never; unset: on a first development run
 BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for a baked archive
 SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
-EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()  # may frame /sessions/<slug>/embed/
+EMBED_ORIGINS = (
+    os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()
+)  # may frame /sessions/<slug>/embed/
 CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME") or "liveblog"  # in the header, titles, feeds and notes
 CONFERENCE_LOGO = os.environ.get("LIVEBLOG_CONFERENCE_LOGO", "")  # an address, such as /media/logo.svg
-ACCENT = readable_colour(os.environ.get("LIVEBLOG_ACCENT", ""))  # a colour such as #8a1c7c, for links and the header's rule
+ACCENT = readable_colour(
+    os.environ.get("LIVEBLOG_ACCENT", "")
+)  # a colour such as #8a1c7c, for links and the header's rule
 # Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto): HSTS, the
 # redirect to HTTPS and secure cookies.
 SECURE = env_flag("DJANGO_SECURE")
@@ -148,8 +167,11 @@ def database_settings(url):
         # beside a writer, IMMEDIATE takes the write lock up front instead of failing
         # on upgrade, and the timeout waits for the lock rather than raising at once.
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                             "transaction_mode": "IMMEDIATE", "timeout": 20}
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
     return config
 
 
@@ -157,19 +179,32 @@ def cache_from_env():
     """Redis as an optimisation, never a dependency: django-redis logs and ignores its failures
     (a read misses, a write is skipped), and one that hangs costs a cache call half a second."""
     if REDIS_URL:
-        return {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "liveblog",
-                "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}}
-    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "liveblog",
-            "OPTIONS": {"MAX_ENTRIES": 5000}}
+        return {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "liveblog",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "liveblog",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
 
 
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
-    "default-src": ["'self'"], "connect-src": ["'self'"], "base-uri": ["'self'"], "form-action": ["'self'"],
-    "script-src": ["'self'"],  # only the app's own files: no inline script, no eval
-    "style-src": ["'self'", "'unsafe-inline'"],  # the admin and the API docs set inline styles
-    "img-src": ["'self'", "https:", "data:"],  # slide photos may live elsewhere
-    "object-src": ["'none'"], "frame-ancestors": ["'none'"],  # the embed alone may be framed (EMBED_FRAMING)
-}}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "script-src": ["'self'"],  # only the app's own files: no inline script, no eval
+        "style-src": ["'self'", "'unsafe-inline'"],  # the admin and the API docs set inline styles
+        "img-src": ["'self'", "https:", "data:"],  # slide photos may live elsewhere
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],  # the embed alone may be framed (EMBED_FRAMING)
+    }
+}
 
 
 if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in EMBED_ORIGINS):
@@ -179,9 +214,11 @@ if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in
 def refuse_unsafe_production_settings(debug, secret_key):
     """Production (nanodjango serve, gunicorn) will not run on the development key."""
     if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
-        raise SystemExit("liveblog refuses to serve in production with the development secret key.\n"
-                         "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
-                         "  python -c 'import secrets; print(secrets.token_urlsafe(50))'")
+        raise SystemExit(
+            "liveblog refuses to serve in production with the development secret key.\n"
+            "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
 
 
 class LiveblogDjango(Django):
@@ -195,8 +232,9 @@ class LiveblogDjango(Django):
     def _prepare(self, is_prod=False):
         if not self._prepared:  # upstream prepares once; later calls (from wsgi) change nothing
             if is_prod:
-                refuse_unsafe_production_settings(self.settings.DEBUG and "DEBUG" in self._settings,
-                                                  self.settings.SECRET_KEY)
+                refuse_unsafe_production_settings(
+                    self.settings.DEBUG and "DEBUG" in self._settings, self.settings.SECRET_KEY
+                )
             self._production = is_prod
         super()._prepare(is_prod)
 
@@ -226,28 +264,49 @@ class LiveblogDjango(Django):
 
 
 app = LiveblogDjango(
-    SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS=ALLOWED_HOSTS, DATABASES={"default": database_settings(DATABASE_URL)},
+    SECRET_KEY=SECRET_KEY,
+    ALLOWED_HOSTS=ALLOWED_HOSTS,
+    DATABASES={"default": database_settings(DATABASE_URL)},
     EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials", "axes"],
     MIDDLEWARE=lambda middleware: [
-        "liveblog.RequestSizeLimitMiddleware", "django.middleware.gzip.GZipMiddleware",
-        "django.middleware.http.ConditionalGetMiddleware", *middleware, "django_htmx.middleware.HtmxMiddleware",
-        "csp.middleware.CSPMiddleware", "liveblog.DatabaseUnavailableMiddleware", "liveblog.SignInLockoutMiddleware"],
+        "liveblog.RequestSizeLimitMiddleware",
+        "django.middleware.gzip.GZipMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware",
+        *middleware,
+        "django_htmx.middleware.HtmxMiddleware",
+        "csp.middleware.CSPMiddleware",
+        "liveblog.DatabaseUnavailableMiddleware",
+        "liveblog.SignInLockoutMiddleware",
+    ],
     # django-axes counts failed sign-ins (the login page, the admin's, the API's passwords)
     # per address and per account, each on its own, and refuses either for a cool-off.
     AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
-    AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT, AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
-    AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS), AXES_RESET_ON_SUCCESS=True,
+    AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT,
+    AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
+    AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS),
+    AXES_RESET_ON_SUCCESS=True,
     AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT=False,  # the cool-off ends, whoever keeps guessing
     AXES_CLIENT_IP_CALLABLE=client_address,
     SILENCED_SYSTEM_CHECKS=["axes.W002"],  # SignInLockoutMiddleware answers axes' lockouts, not AxesMiddleware
-    CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY, SECURE_REFERRER_POLICY="same-origin",
-    SECURE_CONTENT_TYPE_NOSNIFF=True, X_FRAME_OPTIONS="DENY",
-    SECURE_SSL_REDIRECT=SECURE, SECURE_HSTS_SECONDS=31_536_000 if SECURE else 0, SECURE_HSTS_INCLUDE_SUBDOMAINS=SECURE,
-    SESSION_COOKIE_SECURE=SECURE, CSRF_COOKIE_SECURE=SECURE,
+    CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY,
+    SECURE_REFERRER_POLICY="same-origin",
+    SECURE_CONTENT_TYPE_NOSNIFF=True,
+    X_FRAME_OPTIONS="DENY",
+    SECURE_SSL_REDIRECT=SECURE,
+    SECURE_HSTS_SECONDS=31_536_000 if SECURE else 0,
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=SECURE,
+    SESSION_COOKIE_SECURE=SECURE,
+    CSRF_COOKIE_SECURE=SECURE,
     SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None,
-    CACHES={"default": cache_from_env()}, DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
-    TIME_ZONE="UTC", USE_TZ=True, LOGIN_URL="login", ADMIN_URL="admin/",
-    MEDIA_ROOT=MEDIA_ROOT, MEDIA_URL="/media/", STATIC_ROOT=BASE_DIR / "static-collected",
+    CACHES={"default": cache_from_env()},
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
+    TIME_ZONE="UTC",
+    USE_TZ=True,
+    LOGIN_URL="login",
+    ADMIN_URL="admin/",
+    MEDIA_ROOT=MEDIA_ROOT,
+    MEDIA_URL="/media/",
+    STATIC_ROOT=BASE_DIR / "static-collected",
     # The bake copies STATIC_ROOT and MEDIA_ROOT whole: not the API docs' Swagger UI (the
     # archive has no API), and no slide photo but those its /media/ route writes.
     DISTILL_SKIP_STATICFILES_DIRS=["ninja", "slides"],
@@ -267,22 +326,30 @@ from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 
 MAX_BODY_LENGTH = 10_000
 EMPTY_UPDATE = "Write something or add a slide photo."
-AUTHOR_DESK = {"max_body_length": MAX_BODY_LENGTH, "empty_update_message": EMPTY_UPDATE,  # for the templates
-               "embed_origins": EMBED_ORIGINS, "width": 640, "height": 800}  # the size of the embed's <iframe>
+AUTHOR_DESK = {
+    "max_body_length": MAX_BODY_LENGTH,
+    "empty_update_message": EMPTY_UPDATE,  # for the templates
+    "embed_origins": EMBED_ORIGINS,
+    "width": 640,
+    "height": 800,
+}  # the size of the embed's <iframe>
 LOCAL_TIME = "Local time where the session happens: in its time zone, below."  # the admin form's times
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
 
 
-@lru_cache(maxsize=None)
+@lru_cache
 def known_time_zones():
     return frozenset(zoneinfo.available_timezones())
 
 
 def validate_time_zone(name):
     if name not in known_time_zones():
-        raise ValidationError("%(name)r is not a known IANA time zone; use a name such as 'Europe/London' or "
-                              "'America/Chicago'.", params={"name": name}, code="invalid_time_zone")
+        raise ValidationError(
+            "%(name)r is not a known IANA time zone; use a name such as 'Europe/London' or 'America/Chicago'.",
+            params={"name": name},
+            code="invalid_time_zone",
+        )
 
 
 def schedule_status(override, starts, ends, now):
@@ -300,8 +367,11 @@ class SessionQuerySet(models.QuerySet):
     def with_status(self, status, now=None):
         """Sessions whose effective status (hand-set, else from the times) is `status`."""
         now = now or timezone.now()
-        by_schedule = {Session.Status.UPCOMING: Q(starts_at__gt=now), Session.Status.ENDED: Q(ends_at__lte=now),
-                       Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now)}[status]
+        by_schedule = {
+            Session.Status.UPCOMING: Q(starts_at__gt=now),
+            Session.Status.ENDED: Q(ends_at__lte=now),
+            Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now),
+        }[status]
         return self.filter(Q(status_override=status) | Q(status_override="") & by_schedule)
 
     def with_update_counts(self):
@@ -332,11 +402,16 @@ class Session(models.Model):
     starts_at = models.DateTimeField(help_text=LOCAL_TIME)
     ends_at = models.DateTimeField(help_text=LOCAL_TIME)
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone],
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
         help_text="IANA name, such as America/Chicago; times show in this zone.",
     )
     status_override = models.CharField(
-        "status set by hand", max_length=10, choices=Status.choices, blank=True,
+        "status set by hand",
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
         help_text="Leave blank to follow the start and end times.",
     )
     # The change cursor: bumped only by bump_version(), never written by save().
@@ -350,16 +425,19 @@ class Session(models.Model):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": "The session must end after it starts."})
-
     def save(self, *args, **kwargs):
         # An existing session must not write back a stale version; a commit drops its cached states.
         if self.pk and not kwargs.get("force_insert") and "update_fields" not in kwargs:
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")]
         super().save(*args, **kwargs)
         transaction.on_commit(partial(cache.delete_many, [state_key(self.slug), "conference-state"]))
+
+    def get_absolute_url(self):
+        return reverse("session_page", args=[self.slug])
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The session must end after it starts."})
 
     @property
     def status(self):
@@ -373,22 +451,26 @@ class Session(models.Model):
     def summary(self):
         """A line for link previews: the description, else who speaks where."""
         about = " · ".join(filter(None, [self.speakers, self.room]))
-        return Truncator(self.description).chars(300) or f"Live coverage of {self.title}" + (f": {about}" if about else "")
-
-    def get_absolute_url(self):
-        return reverse("session_page", args=[self.slug])
+        return Truncator(self.description).chars(300) or f"Live coverage of {self.title}" + (
+            f": {about}" if about else ""
+        )
 
 
 class Update(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
     body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True, help_text="Markdown.")
     html = models.TextField(editable=False)
-    image = models.ImageField("slide photo", upload_to="slides/%Y/%m/", blank=True,
-                              width_field="image_width", height_field="image_height")
+    image = models.ImageField(
+        "slide photo", upload_to="slides/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
+    )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_alt = models.CharField("photo description", max_length=300, blank=True,
-                                 help_text="What the photo shows, for readers who cannot see it.")
+    image_alt = models.CharField(
+        "photo description",
+        max_length=300,
+        blank=True,
+        help_text="What the photo shows, for readers who cannot see it.",
+    )
     pinned = models.BooleanField("key moment", default=False)
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -396,7 +478,7 @@ class Update(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
     # The compose box sends one key per draft, so a double submit or a retry posts once.
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001 (NULLs are not unique)
 
     objects = UpdateQuerySet.as_manager()
 
@@ -412,6 +494,9 @@ class Update(models.Model):
     def save(self, *args, **kwargs):
         self.html = render_markdown(self.body)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("update_page", args=[self.session.slug, self.pk])
 
     def clean(self):
         if not self.body.strip() and not self.image:
@@ -434,9 +519,6 @@ class Update(models.Model):
     def headline(self):
         return Truncator(self.text).words(12) or self.image_alt or "(slide photo)"
 
-    def get_absolute_url(self):
-        return reverse("update_page", args=[self.session.slug, self.pk])
-
 
 class Revision(models.Model):
     """What an update said before an edit: corrections stay visible, as newsrooms keep them."""
@@ -448,6 +530,9 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-replaced_at", "-id"]
+
+    def __str__(self):
+        return f"{self.update} (before {self.replaced_at:%Y-%m-%d %H:%M})"
 
     @property
     def html(self):
@@ -473,8 +558,12 @@ def save_update(update, **changes):
     earlier = None
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
-        earlier = Revision(update=update, body=update.body, written_at=update.edited_at or update.created_at,
-                           replaced_at=changes["edited_at"])
+        earlier = Revision(
+            update=update,
+            body=update.body,
+            written_at=update.edited_at or update.created_at,
+            replaced_at=changes["edited_at"],
+        )
     replaced = update.image.name if update.pk and "image" in changes else None
     for name, value in changes.items():
         setattr(update, name, value)
@@ -610,16 +699,40 @@ def can_post(user):
 
 # --- Content --------------------------------------------------------------------------
 
-ALLOWED_TAGS = {"a", "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
-                "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "img"}
+ALLOWED_TAGS = {
+    "a",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "img",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
 
 def render_markdown(text):
     """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list."""
     rendered = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
-    return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener")
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
 
 
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG", "MPO": "JPEG"}  # in: out
@@ -631,16 +744,20 @@ def slide_photo(upload):
     """An uploaded image checked and drawn again, as a ContentFile with a fresh name: within the
     limits, fit to IMAGE_BOX, upright, without metadata (GPS and all). Else ValidationError."""
     if upload.size > MAX_IMAGE_MB * 1024 * 1024:
-        raise ValidationError(f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_MB} MB.",
-                              code="too_large")
+        raise ValidationError(
+            f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_MB} MB.", code="too_large"
+        )
     try:
         with Image.open(upload) as probe:  # reads the header only
             kind = probe.format
             if kind not in IMAGE_FORMATS:
                 raise ValidationError("Send a photo as JPEG, PNG, WebP or GIF.", code="invalid_image")
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise ValidationError(f"The photo is {probe.width}×{probe.height} pixels; the limit is "
-                                      f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels.", code="invalid_image")
+                raise ValidationError(
+                    f"The photo is {probe.width}×{probe.height} pixels; the limit is "
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+                    code="invalid_image",
+                )
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
@@ -654,11 +771,15 @@ def slide_photo(upload):
     except ValidationError:
         raise
     except Image.DecompressionBombError:  # Pillow's own, far larger limit, met while opening
-        raise ValidationError(f"The photo has too many pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} "
-                              "megapixels.", code="invalid_image") from None
+        raise ValidationError(
+            f"The photo has too many pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            code="invalid_image",
+        ) from None
     except (OSError, SyntaxError, ValueError):
         raise ValidationError("That file is not an image that can be read.", code="invalid_image") from None
-    return ContentFile(drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}")
+    return ContentFile(
+        drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}"
+    )
 
 
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
@@ -676,7 +797,7 @@ def demo_plan(now):
 
     def as_planned(item):  # in UTC, so that shifting it moves real time, not wall-clock time
         planned = datetime.fromisoformat(f"{item['date']}T{item['start']}").replace(tzinfo=zone)
-        return planned.astimezone(dt_timezone.utc)
+        return planned.astimezone(UTC)
 
     live = next(item for item in demo["sessions"] if item["slug"] == demo["live_session"])
     shift = now.replace(second=0, microsecond=0) - timedelta(minutes=demo["live_for_minutes"]) - as_planned(live)
@@ -690,10 +811,18 @@ def load_demo(now=None):
     demo, plan = demo_plan(now)
     created = 0
     for item, starts in plan:
-        session, new = Session.objects.get_or_create(slug=item["slug"], defaults={
-            "title": item["title"], "speakers": item["speakers"], "room": item["room"],
-            "description": item["description"], "starts_at": starts,
-            "ends_at": starts + timedelta(minutes=item["minutes"]), "time_zone": demo["time_zone"]})
+        session, new = Session.objects.get_or_create(
+            slug=item["slug"],
+            defaults={
+                "title": item["title"],
+                "speakers": item["speakers"],
+                "room": item["room"],
+                "description": item["description"],
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=item["minutes"]),
+                "time_zone": demo["time_zone"],
+            },
+        )
         if not new:
             continue
         created += 1
@@ -818,8 +947,15 @@ class UpdateAdmin(admin.ModelAdmin):
     def earlier_versions(self, obj):
         def local(moment):
             return dateformat.format(timezone.localtime(moment, obj.session.tzinfo), "j M H:i T")
-        return format_html_join(mark_safe("<hr>"), "<p>{}</p><small>shown {} to {}</small>",
-                                ((r.body, local(r.written_at), local(r.replaced_at)) for r in obj.revisions.all())) or "-"
+
+        return (
+            format_html_join(
+                mark_safe("<hr>"),
+                "<p>{}</p><small>shown {} to {}</small>",
+                ((r.body, local(r.written_at), local(r.replaced_at)) for r in obj.revisions.all()),
+            )
+            or "-"
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -870,6 +1006,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # --- API ------------------------------------------------------------------------------
 
+
 class ApiParser(Parser):
     """Every body this API takes is a JSON object (Ninja would read a list or a number as
     an empty object and fill in the defaults), and a JSON post fills the fields that a
@@ -902,8 +1039,10 @@ FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 app.api.parser = ApiParser()
 app.api.urls_namespace = "api"
 app.api.title = "liveblog API"
-app.api.description = ("Read sessions and follow their updates with the change cursor; write with "
-                       "`Authorization: Bearer <token>` (get one from `POST /api/tokens`).")
+app.api.description = (
+    "Read sessions and follow their updates with the change cursor; write with "
+    "`Authorization: Bearer <token>` (get one from `POST /api/tokens`)."
+)
 
 
 class TokenAuth(HttpBearer):
@@ -919,8 +1058,9 @@ class PasswordAuth(HttpBasicAuth):
 def posting_user(request):
     """The authenticated user, if they may write; a 403 otherwise."""
     if not can_post(request.auth):
-        raise HttpError(403, "This account may not post: give it the "
-                        "'Can post and manage live blog sessions' permission.")
+        raise HttpError(
+            403, "This account may not post: give it the 'Can post and manage live blog sessions' permission."
+        )
     return request.auth
 
 
@@ -998,8 +1138,10 @@ PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
 SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
 CONTROL_CHARACTERS = re.compile(f"[{CONTROL}]")
 # An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
-DATE_TIME = (r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
-             r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")
+DATE_TIME = (
+    r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
+)
 SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
 IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 
@@ -1060,7 +1202,8 @@ class SessionPatch(ApiSchema):
     room: str | None = text(100, default=None)
     description: str | None = text(5000, default=None)
     status: Session.Status | Literal["auto"] | None = Field(
-        None, description="live, ended or upcoming to set it by hand; auto to follow the times.")
+        None, description="live, ended or upcoming to set it by hand; auto to follow the times."
+    )
 
 
 class UpdateIn(ApiSchema):
@@ -1105,8 +1248,9 @@ def post_new_update(session, author, data, image=None, key=None):
         photo = slide_photo(image) if image else None
     except ValidationError as error:
         raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
-    update, created = publish_update(session, author, body=data.body, pinned=data.pinned, image=photo,
-                                     image_alt=data.image_alt, key=key)
+    update, created = publish_update(
+        session, author, body=data.body, pinned=data.pinned, image=photo, image_alt=data.image_alt, key=key
+    )
     if not created and data.body != (update.revisions.last() or update).body:  # the text first posted
         raise HttpError(409, "This idempotency key was used for another update; send a new key with a new one.")
     return update, created
@@ -1150,8 +1294,9 @@ def get_session(request, slug: SlugText):
 
 
 @app.api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
-def session_updates(request, response: HttpResponse, slug: SlugText,
-                    since: int | None = Query(None, ge=0, le=MAX_VERSION)):
+def session_updates(
+    request, response: HttpResponse, slug: SlugText, since: int | None = Query(None, ge=0, le=MAX_VERSION)
+):
     """Every current update, or with `since` only what changed after that cursor."""
     session = get_object_or_404(Session, slug=slug)
     cursor, updates, deleted = changes_since(session, since)
@@ -1171,8 +1316,12 @@ def create_session(request, data: SessionIn):
     if data.slug and Session.objects.filter(slug=data.slug).exists():
         raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
     fields = data.dict(exclude={"status", "slug", "minutes"})
-    session = Session.objects.create(**fields, ends_at=data.starts_at + timedelta(minutes=data.minutes),
-                                     slug=data.slug or unique_slug(data.title), status_override=data.status or "")
+    session = Session.objects.create(
+        **fields,
+        ends_at=data.starts_at + timedelta(minutes=data.minutes),
+        slug=data.slug or unique_slug(data.title),
+        status_override=data.status or "",
+    )
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
@@ -1191,21 +1340,56 @@ def change_session(request, slug: SlugText, data: SessionPatch):
 
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
 # multipart form with a photo. Either must carry text, or the form a photo.
-NEW_UPDATE_BODY = {"requestBody": {"content": {
-    "multipart/form-data": {
-        "schema": {"anyOf": [{"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}}, {"required": ["image"]}]},
-        "encoding": {"image": {"contentType": ", ".join(f"image/{kind.lower()}" for kind in IMAGE_FORMATS if kind != "MPO")}},
-    },
-    "application/json": {"schema": {"type": "object", "required": ["body"], "properties": {
-        "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "pattern": SOME_TEXT, "description": "Markdown"},
-        "pinned": {"type": "boolean", "default": False}}}},
-}}}
+NEW_UPDATE_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "anyOf": [
+                        {"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
+                        {"required": ["image"]},
+                    ]
+                },
+                "encoding": {
+                    "image": {
+                        "contentType": ", ".join(f"image/{kind.lower()}" for kind in IMAGE_FORMATS if kind != "MPO")
+                    }
+                },
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["body"],
+                    "properties": {
+                        "body": {
+                            "type": "string",
+                            "maxLength": MAX_BODY_LENGTH,
+                            "pattern": SOME_TEXT,
+                            "description": "Markdown",
+                        },
+                        "pinned": {"type": "boolean", "default": False},
+                    },
+                }
+            },
+        }
+    }
+}
 
 
-@app.api.post("/sessions/{slug}/updates", response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413, 415)},
-              auth=TokenAuth(), tags=["write"], openapi_extra=NEW_UPDATE_BODY)
-def post_update(request, slug: SlugText, data: Form[UpdateIn], image: File[NinjaUploadedFile] = None,
-                idempotency_key: IdempotencyKey = Header(None, alias="Idempotency-Key")):
+@app.api.post(
+    "/sessions/{slug}/updates",
+    response={200: UpdateOut, 201: UpdateOut, **WRITE_ERRORS, **errors(413, 415)},
+    auth=TokenAuth(),
+    tags=["write"],
+    openapi_extra=NEW_UPDATE_BODY,
+)
+def post_update(
+    request,
+    slug: SlugText,
+    data: Form[UpdateIn],
+    image: File[NinjaUploadedFile] = None,
+    idempotency_key: IdempotencyKey = Header(None, alias="Idempotency-Key"),
+):
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = posting_user(request)
@@ -1244,8 +1428,11 @@ def api_database_unavailable(request, exc):
 @app.api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
     basic = request.path.endswith("/tokens")
-    detail = ("Send the username and password of an account that may post (HTTP Basic)."
-              if basic else "Send a valid token: 'Authorization: Bearer <token>'.")
+    detail = (
+        "Send the username and password of an account that may post (HTTP Basic)."
+        if basic
+        else "Send a valid token: 'Authorization: Bearer <token>'."
+    )
     response = JsonResponse({"detail": detail}, status=401)
     response["WWW-Authenticate"] = 'Basic realm="liveblog"' if basic else 'Bearer realm="liveblog"'
     return response
@@ -1284,8 +1471,11 @@ def by_local_day(sessions):
     return list(days.items())
 
 
-SCHEDULE_SECTIONS = [(Session.Status.LIVE, "Live now"), (Session.Status.UPCOMING, "Upcoming"),
-                     (Session.Status.ENDED, "Earlier")]
+SCHEDULE_SECTIONS = [
+    (Session.Status.LIVE, "Live now"),
+    (Session.Status.UPCOMING, "Upcoming"),
+    (Session.Status.ENDED, "Earlier"),
+]
 
 
 def now_and_next(sessions):
@@ -1296,20 +1486,29 @@ def now_and_next(sessions):
         slot = {Session.Status.LIVE: 0, Session.Status.UPCOMING: 1}.get(session.status)
         if session.room and slot is not None and rooms[session.room][slot] is None:
             rooms[session.room][slot] = session
-    return {"rooms": [(room, *slots) for room, slots in sorted(rooms.items())],
-            "board_seconds": None if BAKE else SLOW_POLL_SECONDS}
+    return {
+        "rooms": [(room, *slots) for room, slots in sorted(rooms.items())],
+        "board_seconds": None if BAKE else SLOW_POLL_SECONDS,
+    }
 
 
 @app.route("/", name="schedule", distill_file="index.html")
 @require_safe
 def schedule(request):
     sessions = list(published_sessions().with_update_counts())
-    sections = [{"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
-                for status, title in SCHEDULE_SECTIONS]
+    sections = [
+        {"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
+        for status, title in SCHEDULE_SECTIONS
+    ]
     sections[-1]["days"].reverse()  # the most recent day first
     card_photo = Update.objects.current().filter(session__in=published_sessions()).exclude(image="").last()
-    return shared_for(render(request, "liveblog/schedule.html", {
-        "sections": sections, "baked": BAKE, "card_photo": card_photo, **now_and_next(sessions)}))
+    return shared_for(
+        render(
+            request,
+            "liveblog/schedule.html",
+            {"sections": sections, "baked": BAKE, "card_photo": card_photo, **now_and_next(sessions)},
+        )
+    )
 
 
 @app.route("/board/", name="board")
@@ -1337,17 +1536,21 @@ def search_updates(query):
         return [], []
     if connection.vendor != "postgresql":
         for word in words:
-            updates = updates.filter(Q(body__icontains=word) | Q(session__title__icontains=word)
-                                     | Q(session__speakers__icontains=word))
+            updates = updates.filter(
+                Q(body__icontains=word) | Q(session__title__icontains=word) | Q(session__speakers__icontains=word)
+            )
         return list(updates.order_by("-created_at")[:SEARCH_RESULTS]), words
     every_word = SearchQuery(" ".join(words), config="english")
     any_word = reduce(or_, (SearchQuery(word, config="english") for word in words))
     named = Session.objects.annotate(found=SearchVector("title", "speakers", config="english")).filter(found=any_word)
     # Every word in the text (indexed), or across all three in a session a word names (ids: both indexes serve).
-    updates = updates.annotate(in_body=SearchVector("body", config="english"),
-                               in_all=SearchVector("body", "session__title", "session__speakers", config="english"))
-    updates = updates.filter(Q(in_body=every_word) | Q(session__in=list(named.values_list("pk", flat=True)),
-                                                       in_all=every_word))
+    updates = updates.annotate(
+        in_body=SearchVector("body", config="english"),
+        in_all=SearchVector("body", "session__title", "session__speakers", config="english"),
+    )
+    updates = updates.filter(
+        Q(in_body=every_word) | Q(session__in=list(named.values_list("pk", flat=True)), in_all=every_word)
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT unnest(tsvector_to_array(to_tsvector('english', %s)))", [" ".join(words)])
         stems = [stem for (stem,) in cursor.fetchall()]
@@ -1357,8 +1560,11 @@ def search_updates(query):
 def marked(text, terms):
     """Plain text made safe for a page, with every word that holds a search term in <mark>."""
     pieces = re.split(rf"(\w*(?:{'|'.join(map(re.escape, terms))})\w*)", text, flags=re.IGNORECASE)
-    return mark_safe("".join(f"<mark>{html.escape(piece)}</mark>" if odd % 2 else html.escape(piece)
-                             for odd, piece in enumerate(pieces)))
+    return mark_safe(
+        "".join(
+            f"<mark>{html.escape(piece)}</mark>" if odd % 2 else html.escape(piece) for odd, piece in enumerate(pieces)
+        )
+    )
 
 
 @app.route("/search/", name="search")
@@ -1367,23 +1573,43 @@ def search(request):
     """Search every session's updates, titles and speakers: a plain form and its results."""
     query = request.GET.get("q", "")[:200].strip()
     updates, terms = search_updates(query)
-    return shared_for(render(request, "liveblog/search.html", {"query": query, "limit": SEARCH_RESULTS, "results": [
-        (update, *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)))
-        for update in updates]}))
+    return shared_for(
+        render(
+            request,
+            "liveblog/search.html",
+            {
+                "query": query,
+                "limit": SEARCH_RESULTS,
+                "results": [
+                    (
+                        update,
+                        *(marked(text, terms) for text in (update.session.title, update.session.speakers, update.text)),
+                    )
+                    for update in updates
+                ],
+            },
+        )
+    )
 
 
 def poll_seconds(session):
     """How often an open page asks for changes: slowly until live, never once ended."""
     if BAKE:
         return None  # a baked page is plain files: there is no server to ask
-    return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: SLOW_POLL_SECONDS,
-            Session.Status.ENDED: None}[session.status]
+    return {Session.Status.LIVE: POLL_SECONDS, Session.Status.UPCOMING: SLOW_POLL_SECONDS, Session.Status.ENDED: None}[
+        session.status
+    ]
 
 
 def live_context(session, since=None):
     cursor, updates, deleted = changes_since(session, since)
-    return {"session": session, "cursor": cursor, "updates": updates, "deleted": deleted,
-            "poll_seconds": poll_seconds(session)}
+    return {
+        "session": session,
+        "cursor": cursor,
+        "updates": updates,
+        "deleted": deleted,
+        "poll_seconds": poll_seconds(session),
+    }
 
 
 def reader_context(request, session):
@@ -1428,7 +1654,9 @@ def session_changes(request, slug, since):
         context = live_context(session, since)
         # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
         status = 286 if context["poll_seconds"] is None else 200
-        response = shared_for(render(request, "liveblog/_partials.html#changes", context, status=status), session.status)
+        response = shared_for(
+            render(request, "liveblog/_partials.html#changes", context, status=status), session.status
+        )
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -1457,14 +1685,18 @@ def logout(request):
 
 def author_required(view):
     """A page for authors: signed-out readers are sent to sign in (GET) or refused (403)."""
+
     @wraps(view)
     def check(request, *args, **kwargs):
         if not request.user.is_authenticated and request.method == "GET" and not request.htmx:
             return redirect_to_login(request.get_full_path())
         if not can_post(request.user):
-            return HttpResponseForbidden("Only authors may do this: sign in with an account that may post.",
-                                         content_type="text/plain; charset=utf-8")
+            return HttpResponseForbidden(
+                "Only authors may do this: sign in with an account that may post.",
+                content_type="text/plain; charset=utf-8",
+            )
         return view(request, *args, **kwargs)
+
     return check
 
 
@@ -1473,9 +1705,17 @@ def author_result(request, session, updates=(), deleted=(), undo=None, status=20
     (no JavaScript) goes back to the page instead."""
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
-    return render(request, "liveblog/_partials.html#author_result", {
-        "session": session, "updates": with_session(updates, session), "deleted": deleted, "undo": undo,
-    }, status=status)
+    return render(
+        request,
+        "liveblog/_partials.html#author_result",
+        {
+            "session": session,
+            "updates": with_session(updates, session),
+            "deleted": deleted,
+            "undo": undo,
+        },
+        status=status,
+    )
 
 
 def author_error(message, status=422):
@@ -1487,17 +1727,21 @@ def author_input(schema, request):
     try:
         return schema.model_validate({name: request.POST[name] for name in schema.model_fields if name in request.POST})
     except PydanticValidationError as error:
-        raise HttpError(422, " ".join(f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}." for e in error.errors()))
+        raise HttpError(
+            422, " ".join(f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}." for e in error.errors())
+        ) from None
 
 
 def plain_text_errors(view):
     """What went wrong, as text the author's page shows beside the box."""
+
     @wraps(view)
     def answer(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except HttpError as error:
             return author_error(str(error), error.status_code)
+
     return answer
 
 
@@ -1588,7 +1832,8 @@ def media(request, path):
 @require_safe
 def favicon(request):
     """Browsers, feed readers and crawlers ask for /favicon.ico whatever a page links to."""
-    response = FileResponse(open(finders.find("liveblog/favicon.ico"), "rb"), content_type="image/x-icon")
+    icon = open(finders.find("liveblog/favicon.ico"), "rb")  # noqa: SIM115 (FileResponse closes it)
+    response = FileResponse(icon, content_type="image/x-icon")
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -1622,18 +1867,29 @@ def live_blog_posting(context, session, updates):
     request, newest = context["request"], sorted(updates, key=attrgetter("created_at"), reverse=True)
     iso = partial(datetime.isoformat, timespec="seconds")
     posting = {
-        "@context": "https://schema.org", "@type": "LiveBlogPosting", "headline": session.title,
-        "description": session.summary, "url": absolute_url(request, session.get_absolute_url()),
-        "coverageStartTime": iso(session.starts_at), "coverageEndTime": iso(session.ends_at),
-        "liveBlogUpdate": [{
-            "@type": "BlogPosting", "headline": update.headline, "articleBody": update.text,
-            "datePublished": iso(update.created_at), "url": absolute_url(request, update.get_absolute_url()),
-            **({"dateModified": iso(update.edited_at)} if update.edited_at else {}),
-            **({"image": absolute_url(request, update.image.url)} if update.image else {}),
-        } for update in newest[:LIVE_BLOG_UPDATES]],
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": session.title,
+        "description": session.summary,
+        "url": absolute_url(request, session.get_absolute_url()),
+        "coverageStartTime": iso(session.starts_at),
+        "coverageEndTime": iso(session.ends_at),
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "headline": update.headline,
+                "articleBody": update.text,
+                "datePublished": iso(update.created_at),
+                "url": absolute_url(request, update.get_absolute_url()),
+                **({"dateModified": iso(update.edited_at)} if update.edited_at else {}),
+                **({"image": absolute_url(request, update.image.url)} if update.image else {}),
+            }
+            for update in newest[:LIVE_BLOG_UPDATES]
+        ],
     }
-    return format_html('<script type="application/ld+json">{}</script>',
-                       mark_safe(json.dumps(posting).translate(JSON_IN_HTML)))
+    return format_html(
+        '<script type="application/ld+json">{}</script>', mark_safe(json.dumps(posting).translate(JSON_IN_HTML))
+    )
 
 
 def baked_updates():
@@ -1646,8 +1902,12 @@ def baked_updates():
 def update_page(request, slug, pk):
     """One update in its session's context, with a link preview of its own; 410 once deleted."""
     update = get_object_or_404(Update.objects.select_related("session", "author"), session__slug=slug, pk=pk)
-    response = render(request, "liveblog/update.html", {"session": update.session, "update": update, "baked": BAKE},
-                      status=410 if update.is_deleted else 200)
+    response = render(
+        request,
+        "liveblog/update.html",
+        {"session": update.session, "update": update, "baked": BAKE},
+        status=410 if update.is_deleted else 200,
+    )
     return shared_for(response, update.session.status)
 
 
@@ -1715,8 +1975,9 @@ class SessionFeed(UpdatesFeed):
         return session.get_absolute_url()
 
     def items(self, session):
-        return with_session(session.updates.current().select_related("author")
-                            .order_by("-created_at")[:FEED_LENGTH], session)
+        return with_session(
+            session.updates.current().select_related("author").order_by("-created_at")[:FEED_LENGTH], session
+        )
 
 
 class ConferenceFeed(UpdatesFeed):
@@ -1732,8 +1993,12 @@ class ConferenceFeed(UpdatesFeed):
         return f"{update.session.title}: {super().item_title(update)}"
 
     def items(self):
-        return (Update.objects.current().filter(session__in=published_sessions())
-                .select_related("session", "author").order_by("-created_at")[:FEED_LENGTH])
+        return (
+            Update.objects.current()
+            .filter(session__in=published_sessions())
+            .select_related("session", "author")
+            .order_by("-created_at")[:FEED_LENGTH]
+        )
 
 
 @app.route("/feed.xml", name="conference_feed", distill=True)
@@ -1765,9 +2030,18 @@ def markdown_notes(sessions, heading_level):
         updates = with_session(session.updates.current(), session)
         for update in updates:
             update.markdown = update_as_markdown(update)
-        notes.append(render_to_string("liveblog/_session.md", {
-            "session": session, "updates": updates, "h": "#" * heading_level, "hh": "#" * (heading_level + 1),
-        }).strip() + "\n")
+        notes.append(
+            render_to_string(
+                "liveblog/_session.md",
+                {
+                    "session": session,
+                    "updates": updates,
+                    "h": "#" * heading_level,
+                    "hh": "#" * (heading_level + 1),
+                },
+            ).strip()
+            + "\n"
+        )
     return "\n".join(notes)
 
 
@@ -1788,19 +2062,30 @@ def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
     text = f"# {CONFERENCE_NAME} notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
-        for day, sessions in by_local_day(published_sessions()))
+        for day, sessions in by_local_day(published_sessions())
+    )
     return shared_for(markdown_response(text))
 
 
 def calendar_response(request, sessions, name):
     """Sessions as iCalendar events (RFC 5545), for calendar apps to subscribe to."""
     host, now = urlsplit(absolute_url(request, "/")).hostname, timezone.now()
-    events = [icalendar.Event.new(
-        uid=f"session-{session.pk}@{host}", summary=session.title, location=session.room or None, stamp=now,
-        start=session.starts_at, end=session.ends_at, url=absolute_url(request, session.get_absolute_url()),
-        description="\n\n".join(filter(None, [session.speakers, session.description])) or None) for session in sessions]
-    calendar = icalendar.Calendar.new(prodid="-//liveblog//schedule//EN", name=name,
-                                      uid=absolute_url(request, request.path), subcomponents=events)
+    events = [
+        icalendar.Event.new(
+            uid=f"session-{session.pk}@{host}",
+            summary=session.title,
+            location=session.room or None,
+            stamp=now,
+            start=session.starts_at,
+            end=session.ends_at,
+            url=absolute_url(request, session.get_absolute_url()),
+            description="\n\n".join(filter(None, [session.speakers, session.description])) or None,
+        )
+        for session in sessions
+    ]
+    calendar = icalendar.Calendar.new(
+        prodid="-//liveblog//schedule//EN", name=name, uid=absolute_url(request, request.path), subcomponents=events
+    )
     return HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
 
 
@@ -1822,6 +2107,7 @@ def session_calendar(request, slug):
 # or the conference's) is answered again from memory before Django runs, a 304 too. Signed-in
 # users, credentials, writes, bodies and unknown sessions go through Django.
 
+
 def shared_for(response, status=Session.Status.LIVE):
     """Say how long a shared cache (a CDN) may keep a public answer: seconds while the
     session (or, without one, the conference) may change, longer once it is over."""
@@ -1840,7 +2126,9 @@ def cached_states(key, read_rows):
     depends on. Cached under key for VERSION_TTL (one cache call on a hit); a commit drops it."""
     states = cache.get(key)
     if states is None:
-        states = [(*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()]
+        states = [
+            (*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()
+        ]
         cache.set(key, states, VERSION_TTL)
     now = time.time()
     return tuple((*head, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in states)
@@ -1856,12 +2144,16 @@ def session_state(slug):
 
 def conference_state():
     """The state of every session at once: what the schedule, the conference feed and notes show."""
-    return cached_states("conference-state", lambda: published_sessions().values_list(
-        "version", "status_override", "starts_at", "ends_at"))
+    return cached_states(
+        "conference-state",
+        lambda: published_sessions().values_list("version", "status_override", "starts_at", "ends_at"),
+    )
 
 
-SESSION_READS = re.compile(r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"
-                           r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md|\.ics)$")
+SESSION_READS = re.compile(
+    r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"
+    r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md|\.ics)$"
+)
 CONFERENCE_READS = {"/", "/board/", "/feed.xml", "/schedule.ics", "/conference.md"}
 KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
 RESPONSE_CACHE_SIZE = 2000
@@ -1891,8 +2183,12 @@ class ResponseCache:
 
     def key(self, environ):
         """What the answer depends on, or None for a request that must go through Django."""
-        if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ
-                or "sessionid=" in environ.get("HTTP_COOKIE", "") or environ.get("CONTENT_LENGTH", "0") not in ("", "0")):
+        if (
+            environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+            or "HTTP_AUTHORIZATION" in environ
+            or "sessionid=" in environ.get("HTTP_COOKIE", "")
+            or environ.get("CONTENT_LENGTH", "0") not in ("", "0")
+        ):
             return None
         path = environ.get("PATH_INFO", "")
         try:
@@ -1904,8 +2200,14 @@ class ResponseCache:
                 return None
         except (Http404, OperationalError, InterfaceError):  # Django says so, in its own words
             return None
-        return (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST"), environ.get("HTTP_HX_REQUEST"),
-                "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""), state)
+        return (
+            path,
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_HOST"),
+            environ.get("HTTP_HX_REQUEST"),
+            "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
+            state,
+        )
 
     def ask_django(self, key, environ, start_response):
         answer = {}
@@ -1920,8 +2222,11 @@ class ResponseCache:
         finally:
             getattr(chunks, "close", lambda: None)()
         headers = {name.lower(): value for name, value in answer["headers"]}
-        if (answer["status"][:3] in ("200", "286") and headers.get("cache-control", "").startswith("public")
-                and "set-cookie" not in headers):
+        if (
+            answer["status"][:3] in ("200", "286")
+            and headers.get("cache-control", "").startswith("public")
+            and "set-cookie" not in headers
+        ):
             if len(self.responses) >= RESPONSE_CACHE_SIZE:
                 self.responses.pop(next(iter(self.responses)), None)  # the oldest
             self.responses[key] = (answer["status"], answer["headers"], body)
@@ -1947,10 +2252,13 @@ def refusal(request, status, message, page=None, retry_after=None):
 
 def database_unavailable(request):
     """503 with Retry-After: readers' pages back off and retry, nothing is lost."""
-    response = refusal(request, 503, "The live blog cannot reach its database just now; try again in a few seconds.",
-                       page=lambda message: HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>",
-                                                         status=503),
-                       retry_after=DATABASE_RETRY_SECONDS)
+    response = refusal(
+        request,
+        503,
+        "The live blog cannot reach its database just now; try again in a few seconds.",
+        page=lambda message: HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503),
+        retry_after=DATABASE_RETRY_SECONDS,
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -1976,8 +2284,9 @@ class RequestSizeLimitMiddleware(MiddlewareMixin):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit() or int(length) <= MAX_REQUEST_BYTES:
             return None
-        return refusal(request, 413, f"The upload is {int(length) / 1024 / 1024:.1f} MB; "
-                                     f"a photo may be at most {MAX_IMAGE_MB} MB.")
+        return refusal(
+            request, 413, f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB."
+        )
 
 
 # --- HTTP: sign-in lockouts -------------------------------------------------------------
@@ -1990,10 +2299,14 @@ class SignInLockoutMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         if not getattr(request, "axes_locked_out", False):
             return response
-        return refusal(request, 429, "Too many failed sign-ins from this address or for this account; "
-                                     f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
-                       page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
-                       retry_after=AUTH_COOLOFF_SECONDS)
+        return refusal(
+            request,
+            429,
+            "Too many failed sign-ins from this address or for this account; "
+            f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
+            page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
+            retry_after=AUTH_COOLOFF_SECONDS,
+        )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ It works around these faults of nanodjango 0.17.1, each a small upstream fix:
 And it fills what the converter does not know of liveblog.py's idioms: settings built from
 the keywords given to `LiveblogDjango(...)` (MIDDLEWARE as a function of nanodjango's list,
 DEBUG from the environment, the refusal of the development key), `@admin.register` classes,
-signal receivers, middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py, the
-demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes. tests/test_convert.py runs the project it writes.
+signal receivers, middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py,
+the demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes.
+tests/test_convert.py runs the project it writes.
 """
 
 import ast
@@ -165,7 +166,9 @@ def convert_collect_imports(converter):
     for node in converter.ast.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
-                single = ast.Import([alias]) if isinstance(node, ast.Import) else ast.ImportFrom(node.module, [alias], 0)
+                single = (
+                    ast.Import([alias]) if isinstance(node, ast.Import) else ast.ImportFrom(node.module, [alias], 0)
+                )
                 converter.imports[alias.asname or alias.name] = ast.unparse(single)
 
 
@@ -177,8 +180,10 @@ def convert_copy_assets(converter):
         return
     source = converter.app.app_path.parent
     if (converter.root_path / "db.sqlite3").exists():  # the converter's plain copy misses the WAL
-        with closing(sqlite3.connect(source / "db.sqlite3")) as database, \
-                closing(sqlite3.connect(converter.root_path / "db.sqlite3")) as copy:
+        with (
+            closing(sqlite3.connect(source / "db.sqlite3")) as database,
+            closing(sqlite3.connect(converter.root_path / "db.sqlite3")) as copy,
+        ):
             database.backup(copy)
     shutil.copytree(source / "seed", converter.app_path / "seed")
     if (source / "media").is_dir():
@@ -212,8 +217,11 @@ def convert_build_settings(converter, resolver, settings_ast):
     from django.conf import settings
     from nanodjango.convert.utils import collect_references
 
-    stock = {node.targets[0].id: node for node in settings_ast.body
-             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+    stock = {
+        node.targets[0].id: node
+        for node in settings_ast.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
     resolver.local_refs.add("BASE_DIR")  # startproject's: the project's folder
     keywords, ours_ = app_call(converter).keywords, []
     for keyword in keywords:
@@ -230,10 +238,12 @@ def convert_build_settings(converter, resolver, settings_ast):
     stock["INSTALLED_APPS"].value.elts.append(ast.Constant("django_distill"))
 
     replaced = {keyword.arg for keyword in keywords} | {"DEBUG"}
-    settings_ast.body = [node for node in settings_ast.body if node not in
-                         [stock[name] for name in replaced if name in stock]]
-    definitions = [node for node in ast.parse(resolver.gen_src()).body
-                   if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    settings_ast.body = [
+        node for node in settings_ast.body if node not in [stock[name] for name in replaced if name in stock]
+    ]
+    definitions = [
+        node for node in ast.parse(resolver.gen_src()).body if not isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
     resolver.global_refs.clear()  # the converter adds only the imports now
     for name in [name for name, line in converter.imports.items() if f"{converter.project_name}.settings" in line]:
         del converter.imports[name]  # other modules keep their own copy, not an import of settings
@@ -273,7 +283,7 @@ def convert_build_app_urls(converter, resolver, urls, extra_src):
         return
     offset = len(urls) - len(converter.app._routes)  # the converter puts the API's include first
     resolver.imports.add("from django_distill import distill_path")
-    for index, (view, config) in enumerate(converter.app._routes.values(), start=offset):
+    for index, (_view, config) in enumerate(converter.app._routes.values(), start=offset):
         if "distill_file" not in config:
             continue
         extra = f"distill_file={config['distill_file']!r}" if config["distill_file"] else ""
@@ -289,9 +299,13 @@ def convert_build_app_admin_done(converter):
         return
     from django.contrib import admin
 
-    model_admins = [name for name, value in vars(converter.module).items()
-                    if isinstance(value, type) and issubclass(value, admin.ModelAdmin)
-                    and value.__module__ == converter.module.__name__]
+    model_admins = [
+        name
+        for name, value in vars(converter.module).items()
+        if isinstance(value, type)
+        and issubclass(value, admin.ModelAdmin)
+        and value.__module__ == converter.module.__name__
+    ]
     write_module(converter, "admin", model_admins)
 
 
@@ -329,9 +343,12 @@ def convert_build_end(converter):
     if not ours(converter):
         return
     wsgi = converter.root_path / converter.project_name / "wsgi.py"
-    wrapped = (f"application = get_wsgi_application()\n\n"
-               f"from {converter.project_name}.{APP_NAME}.responses import ResponseCache  # noqa: E402  (needs Django set up)\n\n"
-               "application = ResponseCache(application)")
+    wrapped = (
+        f"application = get_wsgi_application()\n\n"
+        f"from {converter.project_name}.{APP_NAME}.responses import ResponseCache"
+        "  # noqa: E402  (needs Django set up)\n\n"
+        "application = ResponseCache(application)"
+    )
     wsgi.write_text(wsgi.read_text().replace("application = get_wsgi_application()", wrapped))
 
 

@@ -8,6 +8,7 @@ static file the size of a poll answer, the sizes a reader downloads, and then a 
 readers polling through nginx as a caching proxy while an author posts. Last, the search
 benchmark (bench/search.py): /search/ on 100,000 updates, on SQLite and on PostgreSQL.
 """
+
 import argparse
 import asyncio
 import gzip
@@ -40,8 +41,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from liveblog import ApiToken, Session, Update, save_update
 now = timezone.now()
-session = Session.objects.create(slug="bench", title="High Performance Django at Ten", speakers="Peter Baumgartner",
-    room="Main hall", starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=6), time_zone="America/Chicago")
+session = Session.objects.create(slug="bench", title="High Performance Django at Ten",
+    speakers="Peter Baumgartner", room="Main hall", starts_at=now - timedelta(minutes=30),
+    ends_at=now + timedelta(hours=6), time_zone="America/Chicago")
 user = User.objects.create_superuser("bench", password="bench")
 body = "Query counts are the usual bottleneck: **measure** before you cache. See [the docs](https://docs.djangoproject.com/)."
 ids = [save_update(Update(session=session, author=user), body=f"{n}. {body}").pk for n in range(500)]
@@ -92,10 +94,34 @@ def need(tool, package):
 
 SERVERS = {
     "gunicorn sync": ["{python}", "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "benchapp:app"],
-    "gunicorn gthread": ["{python}", "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-                         "-b", "127.0.0.1:{port}", "benchapp:app"],
-    "granian": ["{python}", "-m", "granian", "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1",
-                "--port", "{port}", "benchapp:app"],
+    "gunicorn gthread": [
+        "{python}",
+        "-m",
+        "gunicorn",
+        "-w",
+        "2",
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "-b",
+        "127.0.0.1:{port}",
+        "benchapp:app",
+    ],
+    "granian": [
+        "{python}",
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        "2",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "benchapp:app",
+    ],
 }
 PRODUCTION = "granian"  # the README's production command; the crowd runs on it
 
@@ -105,8 +131,9 @@ def start_server(kind, env, port, access_log=None):
     if access_log:  # gunicorn's access log counts what reaches the app
         command = [part.format(python=sys.executable, port=port) for part in SERVERS["gunicorn sync"]]
         command += ["--access-logfile", str(access_log)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT / "bench", stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_for(f"http://127.0.0.1:{port}/bench/trivial/")
     return process
 
@@ -144,8 +171,12 @@ def wrk(url, headers, seconds, connections=32):
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     latency = {p: float(v) * UNITS[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": latency["50"], "p99": latency["99"], "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency["50"],
+        "p99": latency["99"],
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 def run_scenarios(base, cursor, etag, seconds, rounds, server):
@@ -166,8 +197,11 @@ def run_scenarios(base, cursor, etag, seconds, rounds, server):
         for name, (path, headers) in scenarios.items():
             results[name].append(wrk(base + path, headers, seconds))
             print(f"  {server}, round {round_number + 1}/{rounds}: {name}", file=sys.stderr)
-    return {name: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99")}
-            | {"errors": sum(r["errors"] for r in runs)} for name, runs in results.items()}
+    return {
+        name: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99")}
+        | {"errors": sum(r["errors"] for r in runs)}
+        for name, runs in results.items()
+    }
 
 
 # --- sizes -------------------------------------------------------------------------------
@@ -238,9 +272,14 @@ async def crowd(proxy_port, app_port, token, cursor, readers, interval, seconds,
             n += 1
             reader, writer = await asyncio.open_connection("127.0.0.1", app_port)  # gunicorn closes each
             body = json.dumps({"body": f"Crowd update {n}"}).encode()
-            writer.write((f"POST /api/sessions/{SLUG}/updates HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+            writer.write(
+                (
+                    f"POST /api/sessions/{SLUG}/updates HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                + body
+            )
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
             length = int(re.search(rb"Content-Length: (\d+)", head, re.I).group(1))
@@ -262,8 +301,14 @@ def count_app_gets(access_log):
 
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
@@ -278,8 +323,11 @@ def main():
     parser.add_argument("--search-only", action="store_true", help="only the search benchmark (bench/search.py)")
     parser.add_argument("--skip-search", action="store_true", help="leave the search benchmark out")
     parser.add_argument("--search-requests", type=int, default=50, help="requests per search query")
-    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-                        help="a PostgreSQL server to run the search benchmark on too ('' for none)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server to run the search benchmark on too ('' for none)",
+    )
     args = parser.parse_args()
     if args.search_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -290,20 +338,30 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}", "DJANGO_DEBUG": "0",
-               "LIVEBLOG_POLL_SECONDS": "5", "DJANGO_SECRET_KEY": "bench-" + "x" * 50}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+            "DJANGO_DEBUG": "0",
+            "LIVEBLOG_POLL_SECONDS": "5",
+            "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
+        }
         env.pop("REDIS_URL", None)
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
-        setup = json.loads(subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True,
-                                          capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        setup = json.loads(
+            subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         cursor, token = setup["cursor"], setup["token"]
 
         app_port = free_port()
         base = f"http://127.0.0.1:{app_port}"
         results = {}
-        print(f"Benchmark on {machine()}; wrk -t2 -c32, {args.rounds} rounds of {args.seconds}s, medians.",
-              file=sys.stderr)
+        print(
+            f"Benchmark on {machine()}; wrk -t2 -c32, {args.rounds} rounds of {args.seconds}s, medians.",
+            file=sys.stderr,
+        )
         for kind in SERVERS:
             app = start_server(kind, env, app_port)
             try:
@@ -318,26 +376,38 @@ def main():
         (tmp / "files").mkdir()
         (tmp / "files" / "same-size-file.json").write_bytes(json_body)
         proxy_port = free_port()
-        (tmp / "nginx.conf").write_text(NGINX_CONF.format(
-            tmp=tmp, app_port=app_port, port=proxy_port, user="user root;" if os.geteuid() == 0 else ""))
-        proxy = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp), "-g", "daemon off;"],
-                                 stdout=subprocess.DEVNULL, stderr=open(tmp / "nginx-stderr.log", "w"))
+        (tmp / "nginx.conf").write_text(
+            NGINX_CONF.format(
+                tmp=tmp, app_port=app_port, port=proxy_port, user="user root;" if os.geteuid() == 0 else ""
+            )
+        )
+        proxy = subprocess.Popen(
+            ["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp / "nginx-stderr.log", "w"),  # noqa: SIM115 (open while nginx runs)
+        )
         access_log = tmp / "access.log"
         app = start_server(PRODUCTION, env, app_port, access_log if not args.skip_crowd else None)
         try:
             try:
                 wait_for(f"http://127.0.0.1:{proxy_port}/same-size-file.json")
             except RuntimeError:
-                sys.exit("nginx did not start:\n" + (tmp / "nginx-stderr.log").read_text()
-                         + (tmp / "nginx-error.log").read_text())
-            nginx_file = statistics.median(wrk(f"http://127.0.0.1:{proxy_port}/same-size-file.json", {}, args.seconds)["rps"]
-                                           for _ in range(args.rounds))
+                sys.exit(
+                    "nginx did not start:\n"
+                    + (tmp / "nginx-stderr.log").read_text()
+                    + (tmp / "nginx-error.log").read_text()
+                )
+            nginx_file = statistics.median(
+                wrk(f"http://127.0.0.1:{proxy_port}/same-size-file.json", {}, args.seconds)["rps"]
+                for _ in range(args.rounds)
+            )
             crowd_result, app_gets = None, 0
             if not args.skip_crowd:
                 before = count_app_gets(access_log)
                 cursor = json.loads(fetch(base + f"/api/sessions/{SLUG}/updates?since={cursor}")[2])["cursor"]
-                crowd_result = asyncio.run(crowd(proxy_port, app_port, token, cursor, args.readers, 5,
-                                                 args.crowd_seconds, 3))
+                crowd_result = asyncio.run(
+                    crowd(proxy_port, app_port, token, cursor, args.readers, 5, args.crowd_seconds, 3)
+                )
                 app_gets = count_app_gets(access_log) - before
         finally:
             proxy.terminate()
@@ -357,8 +427,11 @@ def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app
     print(f"| {'scenario':<28} | " + " | ".join(f"{kind:>24}" for kind in kinds) + " |")
     print(f"| {'-' * 28} | " + " | ".join(f"{'-' * 23}:" for _ in kinds) + " |")
     for name in next(iter(results.values()), {}):
-        cells = [f"{results[kind][name]['rps']:>8.0f} /s {results[kind][name]['p99']:>7.2f} ms"
-                 + (f" {results[kind][name]['errors']}!" if results[kind][name]["errors"] else "") for kind in kinds]
+        cells = [
+            f"{results[kind][name]['rps']:>8.0f} /s {results[kind][name]['p99']:>7.2f} ms"
+            + (f" {results[kind][name]['errors']}!" if results[kind][name]["errors"] else "")
+            for kind in kinds
+        ]
         print(f"| {name:<28} | " + " | ".join(f"{cell:>24}" for cell in cells) + " |")
     print(f"| {'nginx, a same-size file':<28} | {nginx_file:>8.0f} /s")
 
@@ -372,39 +445,58 @@ def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app
         ("304 revalidation / trivial view, gunicorn", ratio("304 revalidation (htmx)", "trivial view"), 1.3),
         ("10-new poll (JSON) / naive 10-new, gunicorn", ratio("poll, 10 new (JSON)", "naive poll, 10 new"), 1.5),
         ("10-new poll (htmx) / naive 10-new, gunicorn", ratio("poll, 10 new (htmx)", "naive poll, 10 new"), 1.5),
-        ("no-change poll (JSON), granian / nginx file",
-         results[PRODUCTION]["poll, no change (JSON)"]["rps"] / nginx_file if results else 0, 0.25),
-        ("no-change poll (htmx), granian / nginx file",
-         results[PRODUCTION]["poll, no change (htmx)"]["rps"] / nginx_file if results else 0, 0.25),
+        (
+            "no-change poll (JSON), granian / nginx file",
+            results[PRODUCTION]["poll, no change (JSON)"]["rps"] / nginx_file if results else 0,
+            0.25,
+        ),
+        (
+            "no-change poll (htmx), granian / nginx file",
+            results[PRODUCTION]["poll, no change (htmx)"]["rps"] / nginx_file if results else 0,
+            0.25,
+        ),
     ]
     for kind in kinds[1:]:
-        checks.append((f"no-change poll (htmx) / trivial view, {kind}",
-                       ratio("poll, no change (htmx)", "trivial view", kind), 0))
+        checks.append(
+            (f"no-change poll (htmx) / trivial view, {kind}", ratio("poll, no change (htmx)", "trivial view", kind), 0)
+        )
     print(f"\n| {'ratio (same run)':<48} | {'value':>6} | {'target':>7} |")
     print(f"| {'-' * 48} | {'-' * 6}: | {'-' * 7}: |")
     for name, value, target in checks if results else []:
-        print(f"| {name:<48} | {value:>6.2f} | {('≥ ' + str(target)) if target else '':>7} |"
-              f"{'' if value >= target else '  MISSED'}")
-    print(f"\nReaders one box holds, each polling every 5 s, with the app alone: {best_poll * 5:,.0f} "
-          f"(the best no-change poll rate, {best_poll:,.0f} req/s, times 5 s)")
+        print(
+            f"| {name:<48} | {value:>6.2f} | {('≥ ' + str(target)) if target else '':>7} |"
+            f"{'' if value >= target else '  MISSED'}"
+        )
+    print(
+        f"\nReaders one box holds, each polling every 5 s, with the app alone: {best_poll * 5:,.0f} "
+        f"(the best no-change poll rate, {best_poll:,.0f} req/s, times 5 s)"
+    )
 
     total = sum(sizes.values())
-    print(f"\nSession page first load, gzip over the wire: {total / 1024:.1f} KB "
-          f"({', '.join(f'{k} {v / 1024:.1f} KB' for k, v in sizes.items())}); target ≤ 60 KB")
+    print(
+        f"\nSession page first load, gzip over the wire: {total / 1024:.1f} KB "
+        f"({', '.join(f'{k} {v / 1024:.1f} KB' for k, v in sizes.items())}); target ≤ 60 KB"
+    )
     print(f"No-change poll body: {poll_bytes} bytes (htmx), {json_bytes} bytes (JSON); target ≤ 300 (htmx)")
 
     if crowd_result is None:
         return
     delays = crowd_result["delays"]
     rate = crowd_result["posted"] and args.readers / 5
-    print(f"\nCrowd behind nginx: {args.readers} readers polling every 5 s (~{rate:.0f} req/s) for "
-          f"{args.crowd_seconds} s while an author posted {crowd_result['posted']} updates every 3 s")
-    print(f"  requests reaching the app: {app_gets / args.crowd_seconds:.1f}/s "
-          f"({app_gets} in all, author's posts not counted)")
+    print(
+        f"\nCrowd behind nginx: {args.readers} readers polling every 5 s (~{rate:.0f} req/s) for "
+        f"{args.crowd_seconds} s while an author posted {crowd_result['posted']} updates every 3 s"
+    )
+    print(
+        f"  requests reaching the app: {app_gets / args.crowd_seconds:.1f}/s "
+        f"({app_gets} in all, author's posts not counted)"
+    )
     if delays:
-        print(f"  time from post to a reader seeing it: median {statistics.median(delays):.2f} s, "
-              f"worst {max(delays):.2f} s over {len(delays)} (reader, update) pairs; "
-              f"missed {crowd_result['missed']}, client errors {len(crowd_result['errors'])}")
+        print(
+            f"  time from post to a reader seeing it: median {statistics.median(delays):.2f} s, "
+            f"worst {max(delays):.2f} s over {len(delays)} (reader, update) pairs; "
+            f"missed {crowd_result['missed']}, client errors {len(crowd_result['errors'])}"
+        )
 
 
 if __name__ == "__main__":

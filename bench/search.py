@@ -5,6 +5,7 @@ Each database is new and filled the same way (100 sessions of 1,000 updates, dra
 seeded vocabulary); every query is asked through Django (view, query and template) as a
 reader's browser would, and the median and p99 of its time are printed per query.
 """
+
 import json
 import os
 import subprocess
@@ -65,7 +66,8 @@ for name, query in queries.items():
         response = client.get("/search/", {{"q": query}})
         times.append((time.perf_counter() - start) * 1000)
     found = response.content.decode().count('<li><a href="/sessions/')
-    results[name] = {{"median": statistics.median(times), "p99": statistics.quantiles(times, n=100)[98], "shown": found}}
+    p99 = statistics.quantiles(times, n=100)[98]
+    results[name] = {{"median": statistics.median(times), "p99": p99, "shown": found}}
 print(json.dumps({{"vendor": connection.vendor, "updates": Update.objects.count(), "results": results}}))
 """
 
@@ -73,8 +75,15 @@ print(json.dumps({{"vendor": connection.vendor, "updates": Update.objects.count(
 def measure(database_url, requests, per_session):
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-" + "x" * 50}
     env.pop("REDIS_URL", None)
-    out = subprocess.run([sys.executable, "-c", MEASURE.format(requests=requests, per_session=per_session)],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=3600)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(requests=requests, per_session=per_session)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -90,6 +99,7 @@ def postgres_database(server_url):
     def drop():
         with psycopg.connect(server_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     return server_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
@@ -107,14 +117,21 @@ def run(tmp, postgres_url, requests=50, per_session=1000):
 
 def report(runs, requests):
     names = list(runs[0]["results"])
-    print(f"\nSearch, /search/?q= through Django on {runs[0]['updates']:,} updates; {requests} requests a query, "
-          "one process; ms, and the results the page shows\n")
-    header = " | ".join(f"{run['vendor'] + ' median':>17} | {run['vendor'] + ' p99':>14} | {'shown':>5}" for run in runs)
+    print(
+        f"\nSearch, /search/?q= through Django on {runs[0]['updates']:,} updates; {requests} requests a query, "
+        "one process; ms, and the results the page shows\n"
+    )
+    header = " | ".join(
+        f"{run['vendor'] + ' median':>17} | {run['vendor'] + ' p99':>14} | {'shown':>5}" for run in runs
+    )
     print(f"| {'query':<44} | {header} |")
     print(f"| {'-' * 44} | " + " | ".join(f"{'-' * 16}: | {'-' * 13}: | ----:" for _ in runs) + " |")
     for name in names:
-        cells = " | ".join(f"{run['results'][name]['median']:>17.1f} | {run['results'][name]['p99']:>14.1f} | "
-                           f"{run['results'][name]['shown']:>5}" for run in runs)
+        cells = " | ".join(
+            f"{run['results'][name]['median']:>17.1f} | {run['results'][name]['p99']:>14.1f} | "
+            f"{run['results'][name]['shown']:>5}"
+            for run in runs
+        )
         print(f"| {name:<44} | {cells} |")
     if len(runs) == 2:
         print()

@@ -1,4 +1,5 @@
 """Draws the screenshots in docs/ from a real server with the demo conference: python docs/screenshots.py"""
+
 import html
 import subprocess
 import sys
@@ -13,8 +14,15 @@ from liveserver import LiveServer  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 LIVE = "/sessions/high-performance-django-at-ten/"
 
 
@@ -25,7 +33,8 @@ def shared_card(url):
     esc = {key: html.escape(value) for key, value in og.items() if isinstance(value, str)}
     return f"""<!doctype html><meta charset="utf-8"><style>
       body {{ font: 15px system-ui, sans-serif; background: #e9edf1; margin: 0; padding: 24px; }}
-      .message {{ background: #fff; border-radius: 12px; padding: 12px; max-width: 540px; box-shadow: 0 1px 2px #0002; }}
+      .message {{ background: #fff; border-radius: 12px; padding: 12px; max-width: 540px;
+        box-shadow: 0 1px 2px #0002; }}
       .link {{ color: #0b6bcb; word-break: break-all; }}
       .card {{ border-left: 4px solid #0b6bcb; margin-top: 8px; padding: 4px 10px; }}
       .site {{ color: #5f6368; font-size: 13px; }} .title {{ font-weight: 700; margin: 2px 0; }}
@@ -37,18 +46,26 @@ def shared_card(url):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0",
-                                                            "LIVEBLOG_CONFERENCE_NAME": "DjangoCon US 2025"})
-        subprocess.run([sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
-                       cwd=DOCS.parent, env=server.env, check=True)
+        server = LiveServer(
+            Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0", "LIVEBLOG_CONFERENCE_NAME": "DjangoCon US 2025"}
+        )
+        subprocess.run(
+            [sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
+            cwd=DOCS.parent,
+            env=server.env,
+            check=True,
+        )
         server.start()
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
                 for name, size in [("phone", (390, 844)), ("laptop", (1280, 860))]:
                     for scheme in ["light", "dark"]:
-                        page = browser.new_page(viewport=dict(zip(["width", "height"], size)),
-                                                color_scheme=scheme, device_scale_factor=1)
+                        page = browser.new_page(
+                            viewport=dict(zip(["width", "height"], size, strict=True)),
+                            color_scheme=scheme,
+                            device_scale_factor=1,
+                        )
                         page.goto(server.url + LIVE)
                         suffix = "" if scheme == "light" else "-dark"
                         page.screenshot(path=DOCS / f"live-session-{name}{suffix}.png")

@@ -1,4 +1,5 @@
 """Importing liveblog configures Django; preparing the app adds the admin and /api/ URLs."""
+
 import atexit
 import base64
 import os
@@ -23,8 +24,10 @@ from django.conf import settings  # noqa: E402
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="liveblog-test-media-")  # uploads stay out of the checkout
 atexit.register(shutil.rmtree, settings.MEDIA_ROOT, ignore_errors=True)
-settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -109,11 +112,19 @@ def basic(username, password=PASSWORD):
 
 def make_session(slug="keynote", status="live", **fields):
     now = timezone.now()
-    starts = {"live": now - timedelta(minutes=10), "upcoming": now + timedelta(days=1),
-              "ended": now - timedelta(days=1)}[status]
-    defaults = {"title": "Keynote: HTMX and Lateral Thinking", "speakers": "Carson Gross",
-                "room": "Main hall", "starts_at": starts, "ends_at": starts + timedelta(hours=1),
-                "time_zone": "America/Chicago"}
+    starts = {
+        "live": now - timedelta(minutes=10),
+        "upcoming": now + timedelta(days=1),
+        "ended": now - timedelta(days=1),
+    }[status]
+    defaults = {
+        "title": "Keynote: HTMX and Lateral Thinking",
+        "speakers": "Carson Gross",
+        "room": "Main hall",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=1),
+        "time_zone": "America/Chicago",
+    }
     return Session.objects.create(slug=slug, **{**defaults, **fields})
 
 
@@ -142,8 +153,14 @@ def jpeg_with_gps(width=3000, height=2000):
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "Phone"
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps.update({ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (51.0, 30.0, 26.0),
-                ExifTags.GPS.GPSLongitudeRef: "W", ExifTags.GPS.GPSLongitude: (0.0, 7.0, 39.0)})
+    gps.update(
+        {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (51.0, 30.0, 26.0),
+            ExifTags.GPS.GPSLongitudeRef: "W",
+            ExifTags.GPS.GPSLongitude: (0.0, 7.0, 39.0),
+        }
+    )
     photo = BytesIO()
     Image.linear_gradient("L").resize((width, height)).convert("RGB").save(photo, "JPEG", exif=exif)
     return photo.getvalue()
@@ -151,6 +168,7 @@ def jpeg_with_gps(width=3000, height=2000):
 
 def decompression_bomb(side=30_000):
     """A valid PNG of side x side black pixels: about 100 KB that would unpack to 900 megapixels."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -172,8 +190,12 @@ def npm_tool_file(path):
     wanted = " ".join(f"{name}@{version}" for name, version in sorted(NPM_TOOLS.items()))
     if not (versions.exists() and versions.read_text() == wanted):
         TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(TOOLS_DIR), "--no-audit", "--no-fund", "--no-save",
-                        *wanted.split()], check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(TOOLS_DIR), "--no-audit", "--no-fund", "--no-save", *wanted.split()],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         versions.write_text(wanted)
     return TOOLS_DIR / "node_modules" / path
 
@@ -190,8 +212,15 @@ def axe_script():
     return npm_tool_file("axe-core/axe.min.js")
 
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +242,7 @@ def contexts(browser):
     def new_context(**options):
         made.append(browser.new_context(**{"viewport": {"width": 1000, "height": 900}, **options}))
         return made[-1]
+
     yield new_context
     for context in made:
         context.close()

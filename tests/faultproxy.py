@@ -1,4 +1,6 @@
 """A TCP proxy in front of PostgreSQL that a test can take down and bring back."""
+
+import contextlib
 import socket
 import threading
 
@@ -22,17 +24,13 @@ class FaultProxy:
 
     def down(self):
         """Refuse new connections and cut every open one, as a crashed server would."""
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-        except OSError:
-            pass
         self.listener.close()
         with self.lock:
             for connection in self.connections:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self.connections.clear()
 
@@ -57,7 +55,5 @@ class FaultProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass

@@ -6,6 +6,7 @@ SCHEMATHESIS_HOOKS):
 - that a multipart field is text: a field mutated into an object, number or null would reach
   the server as its JSON spelling, a string the schema allows, and the server would be blamed
   for "accepting" it; such cases are not sent (the same mutations of the JSON body still are)."""
+
 from io import BytesIO
 
 import schemathesis
@@ -20,8 +21,16 @@ def picture(kind, width, height, colour):
 
 
 for kind in ["JPEG", "PNG", "WEBP", "GIF"]:
-    schemathesis.openapi.media_type(f"image/{kind.lower()}", st.builds(
-        picture, st.just(kind), st.integers(1, 64), st.integers(1, 64), st.sampled_from(["navy", "white", "#c62828"])))
+    schemathesis.openapi.media_type(
+        f"image/{kind.lower()}",
+        st.builds(
+            picture,
+            st.just(kind),
+            st.integers(1, 64),
+            st.integers(1, 64),
+            st.sampled_from(["navy", "white", "#c62828"]),
+        ),
+    )
 
 
 @schemathesis.hook

@@ -1,4 +1,5 @@
 """A real liveblog server process on 127.0.0.1, for tests that need one (browser, concurrency)."""
+
 import atexit
 import contextlib
 import copy
@@ -35,8 +36,11 @@ def free_port():
 
 def http(method, url, data=None, token=None, timeout=30, headers=None):
     """One request: (status, headers, body), error statuses included rather than raised."""
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
-               **(headers or {})}
+    headers = {
+        "Content-Type": "application/json",
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+        **(headers or {}),
+    }
     body = json.dumps(data).encode() if data is not None else None
     try:
         with urllib.request.urlopen(urllib.request.Request(url, body, headers, method=method), timeout=timeout) as r:
@@ -112,8 +116,14 @@ atexit.register(lambda: [stop_process(process) for process in list(RUNNING)])
 
 
 def manage(env, *args):
-    subprocess.run([sys.executable, "-m", "nanodjango", "manage", "liveblog.py", *args],
-                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, "-m", "nanodjango", "manage", "liveblog.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
 
 
 class LiveServer:
@@ -121,10 +131,15 @@ class LiveServer:
 
     def __init__(self, tmp_path, poll_seconds=1, workers=2, env=None, server=None, restored=None):
         """restored: the URL of a database restored from another server's, served as it is."""
-        self.env = {**os.environ, "DATABASE_URL": restored or server_database(tmp_path),
-                    "DJANGO_DEBUG": "0", "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
-                    "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50,
-                    "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"), **(env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": restored or server_database(tmp_path),
+            "DJANGO_DEBUG": "0",
+            "LIVEBLOG_POLL_SECONDS": str(poll_seconds),
+            "DJANGO_SECRET_KEY": "tests-only-" + "x" * 50,
+            "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"),
+            **(env or {}),
+        }
         # LIVEBLOG_TEST_SERVER=gunicorn runs every server test on gunicorn instead of granian.
         self.workers, self.server = workers, server or os.environ.get("LIVEBLOG_TEST_SERVER", "granian")
         self.port = free_port()
@@ -134,17 +149,55 @@ class LiveServer:
             return
         manage(self.env, "migrate", "--noinput")
         manage(self.env, "collectstatic", "--noinput")
-        self.token = subprocess.run([sys.executable, "-c", SETUP_SCRIPT], cwd=ROOT, env=self.env, check=True,
-                                    capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
+        self.token = (
+            subprocess.run(
+                [sys.executable, "-c", SETUP_SCRIPT],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
 
     def start(self, preexec_fn=None):
-        command = {"gunicorn": ["-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-                                "--timeout", "120", "liveblog:app"],
-                   "granian": ["-m", "granian", "--interface", "wsgi", "--workers", str(self.workers),
-                               "--host", "127.0.0.1", "--port", str(self.port), "liveblog:app"]}[self.server]
+        command = {
+            "gunicorn": [
+                "-m",
+                "gunicorn",
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+                "liveblog:app",
+            ],
+            "granian": [
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--workers",
+                str(self.workers),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "liveblog:app",
+            ],
+        }[self.server]
         self.process = start_process(
             [sys.executable, *command],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn)
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=preexec_fn,
+        )
         try:
             wait_for(self.url + "/api/sessions", process=self.process)
         except RuntimeError:
@@ -177,18 +230,30 @@ class LiveServer:
 
     def api(self, method, path, data=None):
         request = urllib.request.Request(
-            self.url + "/api" + path, method=method,
+            self.url + "/api" + path,
+            method=method,
             data=None if data is None else json.dumps(data).encode(),
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
             return json.loads(body) if body else None
 
     def new_session(self, slug, status="live"):
-        return self.api("POST", "/sessions", {
-            "title": f"Session {slug}", "slug": slug, "speakers": "Carson Gross", "room": "Main hall",
-            "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60,
-            "time_zone": "America/Chicago", "status": status})
+        return self.api(
+            "POST",
+            "/sessions",
+            {
+                "title": f"Session {slug}",
+                "slug": slug,
+                "speakers": "Carson Gross",
+                "room": "Main hall",
+                "starts_at": "2025-09-08T09:00:00-05:00",
+                "minutes": 60,
+                "time_zone": "America/Chicago",
+                "status": status,
+            },
+        )
 
     def post(self, slug, body, **fields):
         return self.api("POST", f"/sessions/{slug}/updates", {"body": body, **fields})

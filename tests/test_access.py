@@ -1,12 +1,13 @@
 """Who may write, how tokens are checked, and what production mode insists on."""
+
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import post
+
 from liveblog import ApiToken, Update
 
 JSON = "application/json"
@@ -50,18 +51,34 @@ def production_env(**extra):
 
 @pytest.mark.parametrize("key", [{}, {"DJANGO_SECRET_KEY": ""}], ids=["unset", "empty"])
 def test_serve_refuses_the_development_secret_key(key):
-    result = subprocess.run([sys.executable, "-m", "nanodjango", "serve", "liveblog.py", "127.0.0.1:0"],
-                            cwd=ROOT, env=production_env(**key), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "nanodjango", "serve", "liveblog.py", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=production_env(**key),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "refuses to serve in production with the development secret key" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_check_deploy_reports_only_what_the_readme_explains():
-    env = production_env(DJANGO_SECRET_KEY="a-real-secret-" + "k" * 50, DJANGO_DEBUG="0", DJANGO_SECURE="1",
-                         ALLOWED_HOSTS="live.example.com")
-    result = subprocess.run([sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "check", "--deploy"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = production_env(
+        DJANGO_SECRET_KEY="a-real-secret-" + "k" * 50,
+        DJANGO_DEBUG="0",
+        DJANGO_SECURE="1",
+        ALLOWED_HOSTS="live.example.com",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     reported = {line.split(")")[0].lstrip("?: (") for line in result.stderr.splitlines() if line.startswith("?: (")}
     readme = (ROOT / "README.md").read_text()
     assert reported <= {"security.W021"} and all(code in readme for code in reported)

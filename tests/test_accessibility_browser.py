@@ -1,6 +1,6 @@
 """axe-core in Chromium on the reader's and the author's pages, in light and dark colour schemes."""
-import pytest
 
+import pytest
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -10,8 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 def server(tmp_path_factory):
     live = LiveServer(tmp_path_factory.mktemp("axe"), poll_seconds=5).start()
     live.new_session("live-talk")
-    live.first_update = live.post("live-talk", "Query counts are the usual **bottleneck**: [a link](https://example.com)",
-                                  pinned=True)["id"]
+    live.first_update = live.post(
+        "live-talk", "Query counts are the usual **bottleneck**: [a link](https://example.com)", pinned=True
+    )["id"]
     live.post("live-talk", "> A quote, `code` and a list:\n\n- one\n- two")
     live.new_session("old-talk", status="ended")
     live.post("old-talk", "Stored or virtual?")
@@ -22,8 +23,10 @@ def server(tmp_path_factory):
 
 def violations(page, axe_script):
     page.add_script_tag(path=str(axe_script))
-    found = page.evaluate("async () => (await axe.run(document)).violations"
-                          ".map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)")
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+    )
     return found
 
 
@@ -34,9 +37,16 @@ def test_reader_and_author_pages_have_no_axe_violation(server, browser, axe_scri
     try:
         page = context.new_page()
         found = {}
-        for path in ["/", "/sessions/live-talk/", "/sessions/old-talk/", "/sessions/next-talk/",
-                     f"/sessions/live-talk/updates/{server.first_update}/", "/sessions/live-talk/embed/",
-                     "/search/?q=bottleneck", "/login/"]:  # the sign-in page last: the test signs in on it
+        for path in [
+            "/",
+            "/sessions/live-talk/",
+            "/sessions/old-talk/",
+            "/sessions/next-talk/",
+            f"/sessions/live-talk/updates/{server.first_update}/",
+            "/sessions/live-talk/embed/",
+            "/search/?q=bottleneck",
+            "/login/",
+        ]:  # the sign-in page last: the test signs in on it
             page.goto(server.url + path)
             page.wait_for_load_state("load")
             found[path] = violations(page, axe_script)

@@ -1,7 +1,9 @@
 """The admin workflow: post from the session list, save and add another, soft delete and restore."""
+
 import re
 
 from conftest import post
+
 from liveblog import Session, Update
 
 
@@ -22,8 +24,9 @@ def test_post_update_link_prefills_the_session(client, admin_user, session):
 
 def test_save_and_add_another_returns_a_blank_form_for_the_same_session(client, admin_user, session):
     client.force_login(admin_user)
-    response = client.post("/admin/liveblog/update/add/",
-                           {"session": session.pk, "body": "From the admin", "_addanother": "1"})
+    response = client.post(
+        "/admin/liveblog/update/add/", {"session": session.pk, "body": "From the admin", "_addanother": "1"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/admin/liveblog/update/add/?session={session.pk}"
     update = Update.objects.get()
@@ -83,9 +86,18 @@ def test_session_status_actions_bump_the_version(client, admin_user, session):
 
 def test_admin_refuses_an_unknown_time_zone(client, admin_user, session):
     client.force_login(admin_user)
-    response = client.post(f"/admin/liveblog/session/{session.pk}/change/", {
-        "title": "T", "slug": "keynote", "starts_at_0": "2025-09-08", "starts_at_1": "10:00",
-        "ends_at_0": "2025-09-08", "ends_at_1": "11:00", "time_zone": "Europe/Atlantis"})
+    response = client.post(
+        f"/admin/liveblog/session/{session.pk}/change/",
+        {
+            "title": "T",
+            "slug": "keynote",
+            "starts_at_0": "2025-09-08",
+            "starts_at_1": "10:00",
+            "ends_at_0": "2025-09-08",
+            "ends_at_1": "11:00",
+            "time_zone": "Europe/Atlantis",
+        },
+    )
     assert response.status_code == 200
     assert "is not a known IANA time zone" in response.content.decode()
     assert Session.objects.get(pk=session.pk).time_zone == "America/Chicago"
@@ -93,9 +105,18 @@ def test_admin_refuses_an_unknown_time_zone(client, admin_user, session):
 
 def test_admin_reads_and_shows_times_in_the_sessions_own_zone(client, admin_user, db):
     client.force_login(admin_user)
-    response = client.post("/admin/liveblog/session/add/", {
-        "title": "Keynote", "slug": "chicago", "starts_at_0": "2025-09-08", "starts_at_1": "09:00",
-        "ends_at_0": "2025-09-08", "ends_at_1": "10:00", "time_zone": "America/Chicago"})
+    response = client.post(
+        "/admin/liveblog/session/add/",
+        {
+            "title": "Keynote",
+            "slug": "chicago",
+            "starts_at_0": "2025-09-08",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2025-09-08",
+            "ends_at_1": "10:00",
+            "time_zone": "America/Chicago",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[-2000:]
     session = Session.objects.get(slug="chicago")
     assert session.starts_at.isoformat() == "2025-09-08T14:00:00+00:00"  # 09:00 CDT
@@ -108,8 +129,17 @@ def test_admin_reads_and_shows_times_in_the_sessions_own_zone(client, admin_user
 
 def test_admin_form_with_an_unknown_zone_is_refused_not_a_crash(client, admin_user, db):
     client.force_login(admin_user)
-    response = client.post("/admin/liveblog/session/add/", {
-        "title": "T", "slug": "t", "starts_at_0": "2025-09-08", "starts_at_1": "09:00",
-        "ends_at_0": "2025-09-08", "ends_at_1": "10:00", "time_zone": "Mars/Base"})
+    response = client.post(
+        "/admin/liveblog/session/add/",
+        {
+            "title": "T",
+            "slug": "t",
+            "starts_at_0": "2025-09-08",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2025-09-08",
+            "ends_at_1": "10:00",
+            "time_zone": "Mars/Base",
+        },
+    )
     assert response.status_code == 200 and "is not a known IANA time zone" in response.content.decode()
     assert not Session.objects.exists()

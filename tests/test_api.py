@@ -1,7 +1,8 @@
 """The JSON API under /api/: its contract, its writes and its error statuses."""
-import pytest
 
+import pytest
 from conftest import make_session, post
+
 from liveblog import Session, Update, delete_update
 
 JSON = "application/json"
@@ -93,9 +94,13 @@ def test_delete_update_leaves_a_tombstone(client, session, auth):
 
 
 def test_create_session(client, db, auth):
-    payload = {"title": "Django's GeneratedField by example", "speakers": "Paolo Melchiorre",
-               "starts_at": "2025-09-08T14:00:00-05:00", "minutes": 45,
-               "time_zone": "America/Chicago"}
+    payload = {
+        "title": "Django's GeneratedField by example",
+        "speakers": "Paolo Melchiorre",
+        "starts_at": "2025-09-08T14:00:00-05:00",
+        "minutes": 45,
+        "time_zone": "America/Chicago",
+    }
     response = client.post("/api/sessions", payload, content_type=JSON, **auth)
     assert response.status_code == 201
     data = response.json()
@@ -107,8 +112,9 @@ def test_create_session(client, db, auth):
     assert clash.status_code == 409
 
 
-def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(client, session, auth,
-                                                                            django_capture_on_commit_callbacks):
+def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(
+    client, session, auth, django_capture_on_commit_callbacks
+):
     from liveblog import conference_state
 
     assert len(conference_state()) == 1  # now cached, for up to LIVEBLOG_VERSION_TTL
@@ -119,15 +125,18 @@ def test_a_session_made_through_the_api_reaches_the_cached_schedule_at_once(clie
     assert "Lightning talks" in client.get("/").content.decode()
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"time_zone": "Mars/Olympus_Mons"}, "not a known IANA time zone"),
-    ({"minutes": 0}, "greater than or equal to 1"),
-    ({"starts_at": "2025-09-08T14:00:00"}, "with its offset"),
-    ({"title": "   "}, "'title'], 'msg': 'Value error, must not be empty'"),
-    ({"title": "Keynote\x85Opening"}, "'title'], 'msg': 'Value error, must not contain control characters'"),  # C1
-    ({"title": "x" * 201}, "at most 200"),
-    ({"slug": "no spaces"}, "pattern"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "not a known IANA time zone"),
+        ({"minutes": 0}, "greater than or equal to 1"),
+        ({"starts_at": "2025-09-08T14:00:00"}, "with its offset"),
+        ({"title": "   "}, "'title'], 'msg': 'Value error, must not be empty'"),
+        ({"title": "Keynote\x85Opening"}, "'title'], 'msg': 'Value error, must not contain control characters'"),  # C1
+        ({"title": "x" * 201}, "at most 200"),
+        ({"slug": "no spaces"}, "pattern"),
+    ],
+)
 def test_invalid_session_is_422_with_a_clear_message(client, db, auth, change, message):
     payload = {"title": "T", "starts_at": "2025-09-08T14:00:00-05:00", "minutes": 45, **change}
     response = client.post("/api/sessions", payload, content_type=JSON, **auth)
@@ -156,12 +165,15 @@ def test_broken_json_is_a_4xx_not_a_500(client, session, auth):
     assert Update.objects.count() == 0
 
 
-@pytest.mark.parametrize("method, url", [
-    ("post", "/api/sessions"),
-    ("post", "/api/sessions/keynote/updates"),
-    ("patch", "/api/updates/{id}"),
-    ("delete", "/api/updates/{id}"),
-])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("post", "/api/sessions"),
+        ("post", "/api/sessions/keynote/updates"),
+        ("patch", "/api/updates/{id}"),
+        ("delete", "/api/updates/{id}"),
+    ],
+)
 def test_writes_without_or_with_a_bad_token_are_401(client, session, method, url):
     update = post(session, "safe")
     url = url.format(id=update.pk)
@@ -184,8 +196,10 @@ def test_writes_by_a_user_who_may_not_post_are_403(client, session, reader):
     assert "permission" in client.delete(f"/api/updates/{update.pk}", **headers).json()["detail"]
     assert client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON, **headers).status_code == 403
     assert client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON, **headers).status_code == 403
-    for anonymous in [client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON),
-                      client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON)]:
+    for anonymous in [
+        client.patch(f"/api/updates/{update.pk}", {"pinned": True}, content_type=JSON),
+        client.patch("/api/sessions/keynote", {"status": "ended"}, content_type=JSON),
+    ]:
         assert anonymous.status_code == 401
     assert Update.objects.get(pk=update.pk).body == "safe" and Update.objects.count() == 1
     assert not Update.objects.get(pk=update.pk).pinned and Session.objects.get().status_override == ""
@@ -198,7 +212,9 @@ def test_unknown_update_id_is_404(client, db, auth):
 
 def test_openapi_document_and_docs_page_need_no_internet(client, db):
     schema = client.get("/api/openapi.json").json()
-    assert {"/api/sessions", "/api/sessions/{slug}/updates", "/api/updates/{update_id}", "/api/tokens"} <= set(schema["paths"])
+    assert {"/api/sessions", "/api/sessions/{slug}/updates", "/api/updates/{update_id}", "/api/tokens"} <= set(
+        schema["paths"]
+    )
     docs = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs

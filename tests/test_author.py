@@ -1,4 +1,5 @@
 """The author's seat on the session page: who sees it, who may use it, and what it writes."""
+
 import pytest
 from conftest import HTMX, post
 from django.test import Client
@@ -44,8 +45,10 @@ def author_requests(session, update):
 
 
 def snapshot():
-    return (list(Session.objects.values_list("version", "status_override")),
-            list(Update.objects.values_list("body", "pinned", "deleted_at", "version")))
+    return (
+        list(Session.objects.values_list("version", "status_override")),
+        list(Update.objects.values_list("body", "pinned", "deleted_at", "version")),
+    )
 
 
 @pytest.mark.parametrize("who", ["anonymous", "reader"])
@@ -79,15 +82,19 @@ def test_every_author_form_needs_the_csrf_token(poster, session):
 
     page = browser.get(f"/sessions/{session.slug}/")
     token = str(page.context["csrf_token"])
-    posted = browser.post(f"/sessions/{session.slug}/updates/", {"body": "With the token"},
-                          HTTP_X_CSRFTOKEN=token, **HTMX)
+    posted = browser.post(
+        f"/sessions/{session.slug}/updates/", {"body": "With the token"}, HTTP_X_CSRFTOKEN=token, **HTMX
+    )
     assert posted.status_code == 201
 
 
 def test_posting_from_the_page_goes_through_the_cursor(author_client, poster, session):
     cursor = version(session)
-    response = author_client.post(f"/sessions/{session.slug}/updates/",
-                                  {"body": "**Hypermedia** first", "pinned": "true", "key": "draft-0001"}, **HTMX)
+    response = author_client.post(
+        f"/sessions/{session.slug}/updates/",
+        {"body": "**Hypermedia** first", "pinned": "true", "key": "draft-0001"},
+        **HTMX,
+    )
     assert response.status_code == 201
     update = Update.objects.get()
     assert update.author == poster and update.pinned and update.html == "<p><strong>Hypermedia</strong> first</p>"
@@ -104,13 +111,16 @@ def test_the_same_draft_posts_once(author_client, session):
     assert again.content == first.content
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"body": "   "}, "Write something or add a slide photo."),
-    ({"body": "bell \x07"}, "must not contain control characters"),
-    ({"body": "next line \x85 (C1)"}, "must not contain control characters"),
-    ({"body": "x" * 10_001}, "at most 10000 characters"),
-    ({"body": "ok", "key": "a b"}, "key: String should match pattern"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"body": "   "}, "Write something or add a slide photo."),
+        ({"body": "bell \x07"}, "must not contain control characters"),
+        ({"body": "next line \x85 (C1)"}, "must not contain control characters"),
+        ({"body": "x" * 10_001}, "at most 10000 characters"),
+        ({"body": "ok", "key": "a b"}, "key: String should match pattern"),
+    ],
+)
 def test_a_bad_post_gets_a_message_and_changes_nothing(author_client, session, data, message):
     before = snapshot()
     response = author_client.post(f"/sessions/{session.slug}/updates/", data, **HTMX)
@@ -120,8 +130,9 @@ def test_a_bad_post_gets_a_message_and_changes_nothing(author_client, session, d
 
 
 def test_preview_shows_sanitised_markdown_and_posts_nothing(author_client, session):
-    response = author_client.post(f"/sessions/{session.slug}/preview/",
-                                  {"body": "*Hello* <script>alert(1)</script>"}, **HTMX)
+    response = author_client.post(
+        f"/sessions/{session.slug}/preview/", {"body": "*Hello* <script>alert(1)</script>"}, **HTMX
+    )
     assert response.status_code == 200
     assert response.content.decode() == "<p><em>Hello</em> </p>"
     assert Update.objects.count() == 0
@@ -168,8 +179,9 @@ def test_an_edit_cannot_empty_an_update(author_client, session):
     assert Update.objects.get().body == "Keep me"
 
 
-@pytest.mark.parametrize("status, override, shown", [("live", "live", "live"), ("ended", "ended", "ended"),
-                                                      ("auto", "", "live")])
+@pytest.mark.parametrize(
+    "status, override, shown", [("live", "live", "live"), ("ended", "ended", "ended"), ("auto", "", "live")]
+)
 def test_go_live_and_end_from_the_page(author_client, session, status, override, shown):
     cursor = version(session)
     response = author_client.post(f"/sessions/{session.slug}/status/", {"status": status}, **HTMX)

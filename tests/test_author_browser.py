@@ -1,8 +1,8 @@
 """The author's desk in a real headless Chromium: an author posts and manages updates by
 keyboard on the session page while a reader, in a browser context of their own, follows."""
+
 import pytest
 from conftest import jpeg_with_gps, signed_in_author
-
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]

@@ -1,6 +1,7 @@
 """The operator's backups and moves, run as the README writes them: an online SQLite backup
 while the server writes, its restore, SQLite to PostgreSQL with dumpdata and loaddata, and
 pg_dump; each copy then serves the same pages."""
+
 import json
 import os
 import sqlite3
@@ -11,15 +12,18 @@ from datetime import datetime
 
 import psycopg
 import pytest
-
 from liveserver import ROOT, LiveServer, free_port, http
 
 pytestmark = pytest.mark.server
 
-SQLITE_BACKUP = """python -c "import sqlite3; sqlite3.connect('db.sqlite3').backup(sqlite3.connect('backup.sqlite3'))\""""
+SQLITE_BACKUP = (
+    """python -c "import sqlite3; sqlite3.connect('db.sqlite3').backup(sqlite3.connect('backup.sqlite3'))\""""
+)
 SQLITE_RESTORE = "rm -f db.sqlite3-wal db.sqlite3-shm && cp backup.sqlite3 db.sqlite3"
-DUMP = ("nanodjango manage liveblog.py dumpdata --natural-foreign --natural-primary "
-        "-e contenttypes -e auth.permission -e sessions -e axes -o liveblog.json")
+DUMP = (
+    "nanodjango manage liveblog.py dumpdata --natural-foreign --natural-primary "
+    "-e contenttypes -e auth.permission -e sessions -e axes -o liveblog.json"
+)
 MIGRATE = "nanodjango manage liveblog.py migrate"
 LOAD = "nanodjango manage liveblog.py loaddata liveblog.json"
 PG_DUMP = 'pg_dump --format=custom --file=liveblog.pgdump "$DATABASE_URL"'
@@ -28,8 +32,9 @@ POSTGRES = os.environ.get("CI_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432
 
 
 def run(command, cwd, **env):
-    result = subprocess.run(["bash", "-c", command], cwd=cwd, env={**os.environ, **env}, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -47,8 +52,13 @@ def sqlite_server(tmp_path, monkeypatch):
     live = LiveServer(tmp_path, env={"DATABASE_URL": url}).start()
     live.new_session("talk")
     for n in range(20):
-        http("POST", f"{live.url}/api/sessions/talk/updates", {"body": f"Update {n}", "pinned": n == 3},
-             token=live.token, headers={"Idempotency-Key": f"draft-key-{n:04}"})
+        http(
+            "POST",
+            f"{live.url}/api/sessions/talk/updates",
+            {"body": f"Update {n}", "pinned": n == 3},
+            token=live.token,
+            headers={"Idempotency-Key": f"draft-key-{n:04}"},
+        )
     live.api("PATCH", "/updates/2", {"body": "Update 1, edited"})
     live.api("DELETE", "/updates/5")
     yield live
@@ -133,11 +143,17 @@ def test_sqlite_moves_to_postgresql_and_pg_dump_restores_it(sqlite_server, tmp_p
         moved = serve_copy(tmp_path, moved_url, live.token)
         try:
             assert reading(moved) == before  # ids, cursors, pins, edits and the deletion as they were
-            status, _, body = http("POST", f"{moved.url}/api/sessions/talk/updates", {"body": "Update 7"},
-                                   token=live.token, headers={"Idempotency-Key": "draft-key-0007"})
+            status, _, body = http(
+                "POST",
+                f"{moved.url}/api/sessions/talk/updates",
+                {"body": "Update 7"},
+                token=live.token,
+                headers={"Idempotency-Key": "draft-key-0007"},
+            )
             assert status == 200 and json.loads(body)["id"] == 8  # the idempotency key moved too
-            status, _, body = http("POST", f"{moved.url}/api/sessions/talk/updates", {"body": "After the move"},
-                                   token=live.token)
+            status, _, body = http(
+                "POST", f"{moved.url}/api/sessions/talk/updates", {"body": "After the move"}, token=live.token
+            )
             new = json.loads(body)
             assert status == 201 and new["id"] == 21 and new["version"] == before[1]["cursor"] + 1
         finally:

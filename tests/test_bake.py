@@ -1,4 +1,5 @@
 """The baked archive: plain files that any static host serves, every link resolving, no polling."""
+
 import os
 import re
 import subprocess
@@ -8,7 +9,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from liveserver import ROOT, free_port, manage, start_process, stop_process
 
 pytestmark = pytest.mark.server
@@ -38,24 +38,40 @@ print(gone.image.name, live.updates.exclude(image="").get().image.name)
 
 
 def bake(tmp_path, which, photo=True):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}", "LIVEBLOG_DEMO": "0",
-           "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}",
+        "LIVEBLOG_DEMO": "0",
+        "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"),
+    }
     manage(env, "migrate", "--noinput")
     demo = DEMO_WITH_A_PHOTO if photo else DEMO_WITH_A_PHOTO.split("photo = BytesIO()")[0]
-    made = subprocess.run([sys.executable, "-c", demo], cwd=ROOT, env=env, check=True, timeout=120,
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        [sys.executable, "-c", demo], cwd=ROOT, env=env, check=True, timeout=120, capture_output=True, text=True
+    )
     out = tmp_path / "site"
     (tmp_path / "left-out.txt").write_text(made.stdout)
-    manage({**env, "LIVEBLOG_BAKE": which}, "distill", "generate", "--output-directory", str(out),
-           "--collectstatic", "--force", "--quiet")
+    manage(
+        {**env, "LIVEBLOG_BAKE": which},
+        "distill",
+        "generate",
+        "--output-directory",
+        str(out),
+        "--collectstatic",
+        "--force",
+        "--quiet",
+    )
     return out
 
 
 def crawl(out):
     """Serve the folder with python -m http.server and follow every rooted link from /."""
     port = free_port()
-    server = start_process([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_process(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(50):
@@ -89,8 +105,12 @@ def test_bake_the_ended_sessions_and_every_link_resolves(tmp_path):
     sessions = {p for p in pages if re.fullmatch(r"/sessions/[-\w]+/", p)}
     assert len(sessions) == 10  # the demo's ended sessions, and only them
     assert "/sessions/high-performance-django-at-ten/" not in seen  # live: not baked, not linked
-    assert {"/feed.xml", "/conference.md", "/sessions/keynote-htmx-and-lateral-thinking.md",
-            "/sessions/keynote-htmx-and-lateral-thinking/feed.xml"} <= seen
+    assert {
+        "/feed.xml",
+        "/conference.md",
+        "/sessions/keynote-htmx-and-lateral-thinking.md",
+        "/sessions/keynote-htmx-and-lateral-thinking/feed.xml",
+    } <= seen
     assert any(p.startswith("/static/liveblog/") and p.endswith(".css") for p in seen)
     assert [p for p in seen if p.startswith("/media/slides/") and p.endswith(".jpg")]  # the photo came along
     assert [p for p in pages if re.fullmatch(r"/sessions/keynote-htmx-and-lateral-thinking/updates/\d+/", p)]

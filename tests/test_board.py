@@ -1,10 +1,10 @@
 """The schedule's now-and-next board: what is on in each room, and its one poll (/board/)."""
+
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from conftest import HTMX, make_session
+from django.utils import timezone
 
 
 def board_of(page):

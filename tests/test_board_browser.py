@@ -1,7 +1,7 @@
 """The now-and-next board in Chromium: rooms side by side on a laptop, stacked on a phone, and
 current without a reload through its one poll."""
-import pytest
 
+import pytest
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -12,18 +12,34 @@ POLL = 1  # the board polls every 6 × POLL seconds
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     live = LiveServer(tmp_path_factory.mktemp("board"), poll_seconds=POLL).start()
-    for slug, room, status in [("hall-now", "Hall", "live"), ("hall-next", "Hall", "upcoming"),
-                               ("annex-next", "Annex", "upcoming"), ("cellar-next", "Cellar", "upcoming")]:
-        live.api("POST", "/sessions", {"title": f"Talk {slug}", "slug": slug, "room": room, "minutes": 45,
-                                       "starts_at": "2026-05-04T09:00:00+02:00", "time_zone": "Europe/Vienna",
-                                       "status": status})
+    for slug, room, status in [
+        ("hall-now", "Hall", "live"),
+        ("hall-next", "Hall", "upcoming"),
+        ("annex-next", "Annex", "upcoming"),
+        ("cellar-next", "Cellar", "upcoming"),
+    ]:
+        live.api(
+            "POST",
+            "/sessions",
+            {
+                "title": f"Talk {slug}",
+                "slug": slug,
+                "room": room,
+                "minutes": 45,
+                "starts_at": "2026-05-04T09:00:00+02:00",
+                "time_zone": "Europe/Vienna",
+                "status": status,
+            },
+        )
     yield live
     live.close()
 
 
 def room_boxes(page):
-    return {page.locator(".board .room h3").nth(i).inner_text(): page.locator(".board .room").nth(i).bounding_box()
-            for i in range(page.locator(".board .room").count())}
+    return {
+        page.locator(".board .room h3").nth(i).inner_text(): page.locator(".board .room").nth(i).bounding_box()
+        for i in range(page.locator(".board .room").count())
+    }
 
 
 def test_rooms_sit_side_by_side_on_a_laptop_and_stack_on_a_phone(server, contexts):

@@ -1,13 +1,14 @@
 """The poll path through Django: ETags and 304s, what a shared cache may keep, the query counts.
 (tests/test_response_cache.py covers the cache in front of Django.)"""
+
 import wsgiref.util
 
 import pytest
+from conftest import make_session, post
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import liveblog
-from conftest import make_session, post
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -26,15 +27,27 @@ def test_a_no_change_poll_body_is_at_most_300_bytes(client, session):
     assert len(json) <= 600  # carries the session's details as the contract says
 
 
-@pytest.mark.parametrize("url", ["/sessions/keynote/", "/sessions/keynote/changes/0/",
-                                 "/api/sessions/keynote/updates", "/api/sessions/keynote/updates?since=0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sessions/keynote/",
+        "/sessions/keynote/changes/0/",
+        "/api/sessions/keynote/updates",
+        "/api/sessions/keynote/updates?since=0",
+    ],
+)
 def test_query_counts_stay_constant_from_10_to_500_updates(client, session, url):
     counts = []
     for total in [10, 500]:
-        liveblog.Update.objects.bulk_create([liveblog.Update(session=session, body=f"u{n}", html=f"<p>u{n}</p>",
-                                                             version=n + 1) for n in range(total - session.updates.count())])
+        liveblog.Update.objects.bulk_create(
+            [
+                liveblog.Update(session=session, body=f"u{n}", html=f"<p>u{n}</p>", version=n + 1)
+                for n in range(total - session.updates.count())
+            ]
+        )
         liveblog.Session.objects.filter(pk=session.pk).update(version=total)
         from django.core.cache import cache
+
         cache.clear()
         response, queries = queries_during(lambda: client.get(url, **HTMX))
         assert response.status_code == 200 and response.content.count(b"u4") >= 1
@@ -42,8 +55,9 @@ def test_query_counts_stay_constant_from_10_to_500_updates(client, session, url)
     assert counts[0] == counts[1] <= 4
 
 
-@pytest.mark.parametrize("url", ["/sessions/keynote/", "/sessions/keynote/changes/0/",
-                                 "/api/sessions/keynote/updates?since=0"])
+@pytest.mark.parametrize(
+    "url", ["/sessions/keynote/", "/sessions/keynote/changes/0/", "/api/sessions/keynote/updates?since=0"]
+)
 def test_a_matching_etag_gets_a_304_with_an_empty_body(client, session, url):
     post(session, "x")
     first = client.get(url, **HTMX)
@@ -67,9 +81,16 @@ def test_a_change_gives_a_new_etag_and_the_new_body(client, session, django_capt
 
 def test_etags_differ_where_the_bodies_differ(client, session):
     post(session, "x"), post(session, "y")
-    tags = {client.get(url, **HTMX)["ETag"] for url in [
-        "/sessions/keynote/", "/sessions/keynote/?order=oldest", "/sessions/keynote/changes/0/",
-        "/api/sessions/keynote/updates?since=0", "/api/sessions/keynote/updates?since=1"]}
+    tags = {
+        client.get(url, **HTMX)["ETag"]
+        for url in [
+            "/sessions/keynote/",
+            "/sessions/keynote/?order=oldest",
+            "/sessions/keynote/changes/0/",
+            "/api/sessions/keynote/updates?since=0",
+            "/api/sessions/keynote/updates?since=1",
+        ]
+    }
     assert len(tags) == 5
 
 
@@ -111,13 +132,14 @@ def test_the_wsgi_handler_is_built_once_per_process(db, monkeypatch, settings):
         wsgiref.util.setup_testing_defaults(environ)
         environ["HTTP_HOST"] = "testserver"
         statuses = []
-        b"".join(liveblog.app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+        b"".join(liveblog.app(environ, lambda status, headers, exc_info=None, seen=statuses: seen.append(status)))
         assert statuses == ["200 OK"]
     assert len(built) == 1
 
 
-@pytest.mark.parametrize("query, status", [("?since=-1", 422), ("?since=abc", 422), ("?since=", 422),
-                                           ("?since=99999999999999999999", 422)])
+@pytest.mark.parametrize(
+    "query, status", [("?since=-1", 422), ("?since=abc", 422), ("?since=", 422), ("?since=99999999999999999999", 422)]
+)
 def test_a_bad_cursor_still_gets_the_api_error(client, session, query, status):
     response = client.get(f"/api/sessions/{session.slug}/updates{query}")
     assert response.status_code == status and response["Content-Type"] == "application/json; charset=utf-8"

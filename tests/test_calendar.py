@@ -1,8 +1,8 @@
 """/schedule.ics and /sessions/<slug>.ics, read back with the icalendar package."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import icalendar
-
 from conftest import make_session
 
 
@@ -14,8 +14,12 @@ def events_of(response):
 
 
 def test_the_schedule_calendar_carries_every_session(client, db):
-    keynote = make_session("keynote", starts_at=datetime(2025, 9, 8, 14, 0, tzinfo=timezone.utc),
-                           ends_at=datetime(2025, 9, 8, 15, 0, tzinfo=timezone.utc), description="Opening keynote.")
+    keynote = make_session(
+        "keynote",
+        starts_at=datetime(2025, 9, 8, 14, 0, tzinfo=UTC),
+        ends_at=datetime(2025, 9, 8, 15, 0, tzinfo=UTC),
+        description="Opening keynote.",
+    )
     make_session("lunch", title="Lunch talk", room="Room 2", speakers="", description="")
     events = events_of(client.get("/schedule.ics"))
     assert set(events) == {"Keynote: HTMX and Lateral Thinking", "Lunch talk"}
@@ -54,7 +58,11 @@ def test_the_pages_link_to_their_calendars(client, db):
 
 
 def test_an_events_times_stay_absolute_whatever_the_sessions_zone(client, db):
-    make_session("tokyo", time_zone="Asia/Tokyo", starts_at=datetime(2026, 1, 5, 0, 30, tzinfo=timezone.utc),
-                 ends_at=datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc))
+    make_session(
+        "tokyo",
+        time_zone="Asia/Tokyo",
+        starts_at=datetime(2026, 1, 5, 0, 30, tzinfo=UTC),
+        ends_at=datetime(2026, 1, 5, 1, 0, tzinfo=UTC),
+    )
     (event,) = events_of(client.get("/sessions/tokyo.ics")).values()
-    assert event.decoded("DTSTART") == datetime(2026, 1, 5, 0, 30, tzinfo=timezone.utc)
+    assert event.decoded("DTSTART") == datetime(2026, 1, 5, 0, 30, tzinfo=UTC)

@@ -1,4 +1,5 @@
 """Several writers and a dozen pollers at once: every poller ends with exactly the database's state."""
+
 import json
 import multiprocessing
 import random
@@ -9,7 +10,6 @@ from collections import Counter
 
 import psycopg
 import pytest
-
 from liveserver import LiveServer, http
 
 pytestmark = pytest.mark.server
@@ -29,15 +29,19 @@ def writer(number, base, token, results):
     for step in range(OPERATIONS):
         action = "create" if len(mine) < 2 else rng.choice(["create", "create", "edit", "pin", "unpin", "delete"])
         if action == "create":
-            status, data, _ = call("POST", f"{base}/api/sessions/race/updates", token,
-                                   {"body": f"writer {number} update {step}"})
+            status, data, _ = call(
+                "POST", f"{base}/api/sessions/race/updates", token, {"body": f"writer {number} update {step}"}
+            )
             if status == 201:
                 mine.append(data["id"])
         elif action == "delete":
             status, _, _ = call("DELETE", f"{base}/api/updates/{mine.pop(rng.randrange(len(mine)))}", token)
         else:
-            change = {"edit": {"body": f"writer {number} edit {step}"}, "pin": {"pinned": True},
-                      "unpin": {"pinned": False}}[action]
+            change = {
+                "edit": {"body": f"writer {number} edit {step}"},
+                "pin": {"pinned": True},
+                "unpin": {"pinned": False},
+            }[action]
             status, _, _ = call("PATCH", f"{base}/api/updates/{rng.choice(mine)}", token, change)
         statuses.append(status)
         time.sleep(rng.uniform(0, 0.04))  # so polls interleave with the writes
@@ -75,8 +79,10 @@ class Poller(threading.Thread):
 
 
 def database_state(database_url):
-    query = ("SELECT u.id, u.body, u.pinned, u.version FROM liveblog_update u JOIN liveblog_session s "
-             "ON s.id = u.session_id WHERE s.slug = 'race' AND u.deleted_at IS NULL")
+    query = (
+        "SELECT u.id, u.body, u.pinned, u.version FROM liveblog_update u JOIN liveblog_session s "
+        "ON s.id = u.session_id WHERE s.slug = 'race' AND u.deleted_at IS NULL"
+    )
     version_query = "SELECT version FROM liveblog_session WHERE slug = 'race'"
     if database_url.startswith("sqlite"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
@@ -96,8 +102,7 @@ def test_writers_and_pollers_at_once_lose_nothing(tmp_path):
             poller.start()
         context = multiprocessing.get_context("fork")
         results = context.Queue()
-        writers = [context.Process(target=writer, args=(n, server.url, server.token, results))
-                   for n in range(WRITERS)]
+        writers = [context.Process(target=writer, args=(n, server.url, server.token, results)) for n in range(WRITERS)]
         for process in writers:
             process.start()
         writer_statuses = dict(results.get(timeout=300) for _ in writers)
@@ -122,5 +127,7 @@ def test_writers_and_pollers_at_once_lose_nothing(tmp_path):
         assert set(poller.statuses) == {200} and not poller.problems, (Counter(poller.statuses), poller.problems[:3])
         assert poller.cursor == final_version
         assert poller.view == final_state  # nothing missing, nothing twice, nothing stale
-    print(f"\n{WRITERS} writers made {len(all_writes)} changes; {POLLERS} pollers made "
-          f"{sum(p.polls for p in pollers)} polls; {len(final_state)} updates left, all seen by every poller")
+    print(
+        f"\n{WRITERS} writers made {len(all_writes)} changes; {POLLERS} pollers made "
+        f"{sum(p.polls for p in pollers)} polls; {len(final_state)} updates left, all seen by every poller"
+    )

@@ -1,14 +1,15 @@
 """The conference's name, logo and accent colour (LIVEBLOG_CONFERENCE_NAME, _LOGO, LIVEBLOG_ACCENT)
 instead of "liveblog" in the header, the page titles, the feeds and the notes."""
+
 import subprocess
 import sys
 from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import make_session, post
 
 import liveblog
-from conftest import make_session, post
 from liveblog import contrast_on_white
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,10 @@ def test_the_name_replaces_liveblog_everywhere(client, db, named):
     page = client.get("/").content.decode()
     assert "<title>Schedule · DjangoCon US 2025</title>" in page
     assert '<a class="brand" href="/">DjangoCon US 2025</a>' in page
-    assert "<title>Keynote: HTMX and Lateral Thinking · DjangoCon US 2025</title>" in client.get("/sessions/keynote/").content.decode()
+    assert (
+        "<title>Keynote: HTMX and Lateral Thinking · DjangoCon US 2025</title>"
+        in client.get("/sessions/keynote/").content.decode()
+    )
     feed = feedparser.parse(client.get("/feed.xml").content)
     assert feed.feed.title == "DjangoCon US 2025: every session" and feed.feed.author == "DjangoCon US 2025"
     assert client.get("/conference.md").content.decode().startswith("# DjangoCon US 2025 notes\n")
@@ -48,6 +52,12 @@ def test_contrast_is_measured_as_wcag_does():
 
 @pytest.mark.parametrize("accent", ["#ffff00", "red", "#8a1c7c;}body{display:none"])
 def test_an_accent_that_cannot_be_read_or_is_not_a_colour_stops_the_app(accent):
-    result = subprocess.run([sys.executable, "-c", "import liveblog"], cwd=ROOT, capture_output=True, text=True,
-                            env={**__import__("os").environ, "LIVEBLOG_ACCENT": accent}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import liveblog"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "LIVEBLOG_ACCENT": accent},
+        timeout=60,
+    )
     assert result.returncode != 0 and "LIVEBLOG_ACCENT takes a colour" in result.stderr

@@ -1,4 +1,5 @@
 """`nanodjango convert liveblog.py` writes a Django project that runs the live blog."""
+
 import ast
 import base64
 import json
@@ -12,9 +13,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-
-from liveserver import (ROOT, drop_server_database, free_port, http, server_database, start_process, stop_process,
-                        wait_for)
+from liveserver import (
+    ROOT,
+    drop_server_database,
+    free_port,
+    http,
+    server_database,
+    start_process,
+    stop_process,
+    wait_for,
+)
 
 pytestmark = pytest.mark.server
 
@@ -39,17 +47,33 @@ def project(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("converted")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # django-admin
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run([sys.executable, "-m", "nanodjango", "convert", "liveblog.py", str(tmp / "site"),
-                    "--name", PROJECT], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    env.update(DATABASE_URL=server_database(tmp), DJANGO_SECRET_KEY="tests-only-" + "x" * 50,
-               DJANGO_DEBUG="0", LIVEBLOG_MEDIA_ROOT=str(tmp / "media"))
+    subprocess.run(
+        [sys.executable, "-m", "nanodjango", "convert", "liveblog.py", str(tmp / "site"), "--name", PROJECT],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    env.update(
+        DATABASE_URL=server_database(tmp),
+        DJANGO_SECRET_KEY="tests-only-" + "x" * 50,
+        DJANGO_DEBUG="0",
+        LIVEBLOG_MEDIA_ROOT=str(tmp / "media"),
+    )
     yield Converted(tmp / "site", env)
     drop_server_database(env["DATABASE_URL"])
 
 
 def manage(project, *args, env=None):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=project.path, env={**project.env, **(env or {})},
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=project.path,
+        env={**project.env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +82,13 @@ def server(project):
         assert manage(project, *command).returncode == 0
     assert "13 new sessions" in manage(project, "load_demo").stdout
     url = f"http://127.0.0.1:{free_port()}"
-    process = start_process([sys.executable, "-m", "gunicorn", "-w", "2", "-b", url.removeprefix("http://"),
-                                f"{PROJECT}.wsgi"], cwd=project.path, env=project.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_process(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", url.removeprefix("http://"), f"{PROJECT}.wsgi"],
+        cwd=project.path,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(url + "/", process=process)
         yield url
@@ -70,9 +98,20 @@ def server(project):
 
 def test_convert_gives_every_part_of_the_app_a_module(project):
     app = project.path / PROJECT / "liveblog"
-    for part in ["models.py", "views.py", "api.py", "admin.py", "urls.py", "middleware.py", "demo.py",
-                 "management/commands/load_demo.py", "migrations/0001_initial.py",
-                 "templates/liveblog/session.html", "static/liveblog/live.js", "seed/demo-conference.json"]:
+    for part in [
+        "models.py",
+        "views.py",
+        "api.py",
+        "admin.py",
+        "urls.py",
+        "middleware.py",
+        "demo.py",
+        "management/commands/load_demo.py",
+        "migrations/0001_initial.py",
+        "templates/liveblog/session.html",
+        "static/liveblog/live.js",
+        "seed/demo-conference.json",
+    ]:
         assert (app / part).is_file(), part
     assert not (app / "unused.py").exists()  # nothing left for a person to merge by hand
     for module in app.rglob("*.py"):
@@ -106,15 +145,21 @@ def test_converted_project_serves_pages_api_feeds_and_notes(server):
     assert status == 200 and b'hx-get="/sessions/' in page and "script-src 'self'" in headers["Content-Security-Policy"]
     for asset in ["/static/django_htmx/htmx-2.min.js", "/static/liveblog/live.js"]:
         assert f'src="{asset}'.encode() in page and http("GET", server + asset)[0] == 200
-    for path, marker in [("/feed.xml", b"<feed"), (f"/sessions/{LIVE}/feed.xml", b"<feed"),
-                         (f"/sessions/{LIVE}.md", b"# High Performance Django at Ten"), ("/conference.md", b"## ")]:
+    for path, marker in [
+        ("/feed.xml", b"<feed"),
+        (f"/sessions/{LIVE}/feed.xml", b"<feed"),
+        (f"/sessions/{LIVE}.md", b"# High Performance Django at Ten"),
+        ("/conference.md", b"## "),
+    ]:
         status, _, body = http("GET", server + path)
         assert status == 200 and marker in body, path
     assert b'type="application/ld+json"' in page and b'property="og:title"' in page  # the app's template tags
     update = json.loads(http("GET", f"{server}/api/sessions/{LIVE}/updates")[2])["updates"][0]
-    for path, marker in [(update["url"].removeprefix(server), b'property="og:description"'),
-                         (f"/sessions/{LIVE}/embed/", b'id="live-poller"'),
-                         ("/search/?q=django", b"<mark>Django</mark>")]:
+    for path, marker in [
+        (update["url"].removeprefix(server), b'property="og:description"'),
+        (f"/sessions/{LIVE}/embed/", b'id="live-poller"'),
+        ("/search/?q=django", b"<mark>Django</mark>"),
+    ]:
         status, _, body = http("GET", server + path)
         assert status == 200 and marker in body, path
     assert http("GET", server + "/admin/login/")[0] == 200
@@ -129,8 +174,12 @@ def test_an_update_posted_through_the_converted_api_reaches_readers(server):
     token = json.loads(body)["token"]
 
     assert http("POST", f"{server}/api/sessions/{LIVE}/updates", {"body": "Anonymous"})[0] == 401
-    status, _, body = http("POST", f"{server}/api/sessions/{LIVE}/updates",
-                           {"body": "From the **converted** project <script>x</script>"}, token=token)
+    status, _, body = http(
+        "POST",
+        f"{server}/api/sessions/{LIVE}/updates",
+        {"body": "From the **converted** project <script>x</script>"},
+        token=token,
+    )
     assert status == 201 and json.loads(body)["html"] == "<p>From the <strong>converted</strong> project </p>"
 
     status, _, body = http("GET", f"{server}/api/sessions/{LIVE}/updates?since={cursor}")
@@ -142,8 +191,16 @@ def test_an_update_posted_through_the_converted_api_reaches_readers(server):
 
 
 def test_converted_project_bakes_the_ended_sessions(server, project, tmp_path):
-    baked = manage(project, "distill", "generate", "--output-directory", str(tmp_path / "out"), "--force",
-                   "--quiet", env={"LIVEBLOG_BAKE": "ended"})
+    baked = manage(
+        project,
+        "distill",
+        "generate",
+        "--output-directory",
+        str(tmp_path / "out"),
+        "--force",
+        "--quiet",
+        env={"LIVEBLOG_BAKE": "ended"},
+    )
     assert baked.returncode == 0, baked.stderr
     assert (tmp_path / "out" / "index.html").is_file()
     assert len(list((tmp_path / "out" / "sessions").glob("*.md"))) == 10
@@ -157,21 +214,37 @@ def test_convert_keeps_posts_still_in_the_write_ahead_log(tmp_path):
     for folder in ["templates", "static", "migrations", "seed"]:
         shutil.copytree(ROOT / folder, app / folder)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{app / 'db.sqlite3'}", "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "m")}
-    subprocess.run([sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "migrate", "--noinput"],
-                   cwd=app, env=env, check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "migrate", "--noinput"],
+        cwd=app,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     with closing(sqlite3.connect(app / "db.sqlite3")) as server:  # held open, as a running server would
         server.execute("PRAGMA journal_mode=WAL")
         server.execute("PRAGMA wal_autocheckpoint=0")
-        server.execute("INSERT INTO liveblog_session (title, slug, speakers, room, description, starts_at, ends_at,"
-                       " time_zone, status_override, version) VALUES ('Posted just now', 'recent', '', '', '',"
-                       " '2025-09-08 14:00:00', '2025-09-08 15:00:00', 'UTC', '', 0)")
+        server.execute(
+            "INSERT INTO liveblog_session (title, slug, speakers, room, description, starts_at, ends_at,"
+            " time_zone, status_override, version) VALUES ('Posted just now', 'recent', '', '', '',"
+            " '2025-09-08 14:00:00', '2025-09-08 15:00:00', 'UTC', '', 0)"
+        )
         server.commit()
         assert (app / "db.sqlite3-wal").stat().st_size > 0
         env.pop("DATABASE_URL")
-        subprocess.run([sys.executable, "-m", "nanodjango", "convert", "liveblog.py", str(tmp_path / "site"),
-                        "--name", PROJECT], cwd=app, env=env, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "nanodjango", "convert", "liveblog.py", str(tmp_path / "site"), "--name", PROJECT],
+            cwd=app,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     with closing(sqlite3.connect(tmp_path / "site" / "db.sqlite3")) as copy:
-        assert copy.execute("SELECT title FROM liveblog_session WHERE slug = 'recent'").fetchall() == [("Posted just now",)]
+        assert copy.execute("SELECT title FROM liveblog_session WHERE slug = 'recent'").fetchall() == [
+            ("Posted just now",)
+        ]
 
 
 def test_the_plugin_is_loaded_and_pinned_to_the_nanodjango_it_patches():

@@ -1,7 +1,8 @@
 """The change cursor: every change bumps the session's version; since=N returns exactly what changed."""
-from django.db import connection
 
 from conftest import make_session, post
+from django.db import connection
+
 from liveblog import Session, changes_since, delete_update, restore_update, save_session, save_update
 
 

@@ -1,23 +1,34 @@
 """Atom feeds, Markdown notes and time zones across a daylight-saving change."""
+
 import xml.etree.ElementTree as ElementTree
-from datetime import datetime, timezone as tz
+from datetime import UTC, datetime
 
 from conftest import make_session, post
+
 from liveblog import Update, delete_update, save_update
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def at(*parts):
-    return datetime(*parts, tzinfo=tz.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def small_session():
-    session = make_session("generated", "ended", title="Django's GeneratedField by example",
-                           speakers="Paolo Melchiorre", room="Room 1", description="Database-generated columns.",
-                           starts_at=at(2025, 9, 8, 19, 0), ends_at=at(2025, 9, 8, 19, 45))
-    for minutes, body, pinned in [(3, "Stored or **virtual**?", False),
-                                  (12, "PostgreSQL only has stored ones.\n\n![the slide](https://example.com/s.png)", True)]:
+    session = make_session(
+        "generated",
+        "ended",
+        title="Django's GeneratedField by example",
+        speakers="Paolo Melchiorre",
+        room="Room 1",
+        description="Database-generated columns.",
+        starts_at=at(2025, 9, 8, 19, 0),
+        ends_at=at(2025, 9, 8, 19, 45),
+    )
+    for minutes, body, pinned in [
+        (3, "Stored or **virtual**?", False),
+        (12, "PostgreSQL only has stored ones.\n\n![the slide](https://example.com/s.png)", True),
+    ]:
         save_update(Update(session=session, created_at=at(2025, 9, 8, 19, minutes)), body=body, pinned=pinned)
     return session
 
@@ -61,7 +72,10 @@ def test_conference_feed_covers_every_session(client, db):
     post(other, "From the other room")
     _, items = entries(client, "/feed.xml")
     titles = sorted(e.find(f"{ATOM}title").text for e in items.values())
-    assert titles[0] == "Django's GeneratedField by example: PostgreSQL only has stored ones. [Image: the slide]"[:len(titles[0])]
+    assert (
+        titles[0]
+        == "Django's GeneratedField by example: PostgreSQL only has stored ones. [Image: the slide]"[: len(titles[0])]
+    )
     assert any(t.startswith("Other talk: From the other room") for t in titles) and len(titles) == 3
 
 
@@ -105,16 +119,25 @@ def test_conference_markdown_goes_day_by_day(client, db):
     make_session("tuesday", "ended", title="Tuesday talk", starts_at=at(2025, 9, 9, 15), ends_at=at(2025, 9, 9, 16))
     text = client.get("/conference.md").content.decode()
     assert text.startswith("# liveblog notes\n\n## Monday 8 September 2025\n\n### 14:00 Django's GeneratedField")
-    assert text.index("## Monday 8 September 2025") < text.index("## Tuesday 9 September 2025") < text.index(
-        "### 10:00 Tuesday talk")
+    assert (
+        text.index("## Monday 8 September 2025")
+        < text.index("## Tuesday 9 September 2025")
+        < text.index("### 10:00 Tuesday talk")
+    )
     assert "#### 14:12 · key moment" in text
 
 
 def test_times_follow_the_session_zone_across_a_daylight_saving_change(client, db):
     # London leaves summer time at 01:00 UTC on 26 October 2025: 00:30 UTC is 01:30 BST,
     # 01:30 UTC is 01:30 GMT.
-    session = make_session("night", "ended", title="Night owls", time_zone="Europe/London",
-                           starts_at=at(2025, 10, 25, 22, 30), ends_at=at(2025, 10, 26, 3, 0))
+    session = make_session(
+        "night",
+        "ended",
+        title="Night owls",
+        time_zone="Europe/London",
+        starts_at=at(2025, 10, 25, 22, 30),
+        ends_at=at(2025, 10, 26, 3, 0),
+    )
     for hour in (0, 1):
         save_update(Update(session=session, created_at=at(2025, 10, 26, hour, 30)), body=f"at {hour}:30 UTC")
     page = client.get("/sessions/night/?order=oldest").content.decode()
@@ -137,7 +160,9 @@ def test_a_slide_photo_reaches_the_feed_and_the_notes(client, db):
     photo = slide_photo(SimpleUploadedFile("s.jpg", jpeg_with_gps(800, 600)))
     update, _ = publish_update(session, None, body="The last slide", image=photo, image_alt="A thank-you slide")
     _, items = entries(client, "/sessions/generated/feed.xml")
-    summary = next(e for href, e in items.items() if href.endswith(f"/updates/{update.pk}/")).find(f"{ATOM}content").text
+    summary = (
+        next(e for href, e in items.items() if href.endswith(f"/updates/{update.pk}/")).find(f"{ATOM}content").text
+    )
     assert f'<img src="http://testserver{update.image.url}" alt="A thank-you slide">' in summary
     notes = client.get("/sessions/generated.md").content.decode()
     assert f"The last slide\n\n[Image: A thank-you slide]({update.image.url})\n" in notes

@@ -1,4 +1,5 @@
 """Database faults give 503 with Retry-After, never a 500, and the server recovers alone."""
+
 import json
 import os
 import resource
@@ -10,12 +11,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection
-
 from conftest import post
+from django.db import OperationalError, connection
 from faultproxy import FaultProxy
-from liveblog import Session, Update
 from liveserver import LiveServer, http
+
+from liveblog import Session, Update
 
 JSON = "application/json"
 POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -25,8 +26,15 @@ def failing_database(execute, sql, params, many, context):
     raise OperationalError("server closed the connection unexpectedly")
 
 
-@pytest.mark.parametrize("url, kind", [("/", "text/html"), ("/sessions/keynote/", "text/html"),
-                                       ("/api/sessions/keynote/updates", JSON), ("/api/sessions", JSON)])
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        ("/", "text/html"),
+        ("/sessions/keynote/", "text/html"),
+        ("/api/sessions/keynote/updates", JSON),
+        ("/api/sessions", JSON),
+    ],
+)
 def test_a_failing_connection_gives_503_with_retry_after(client, session, url, kind):
     with connection.execute_wrapper(failing_database):
         response = client.get(url)
@@ -108,8 +116,10 @@ def test_a_full_disk_under_sqlite_gives_503_and_reads_go_on(tmp_path):
     server.start(preexec_fn=small_disk)
     try:
         server.new_session("full")
-        statuses = [http("POST", server.url + "/api/sessions/full/updates", {"body": "x" * 9000}, server.token)[0]
-                    for _ in range(60)]
+        statuses = [
+            http("POST", server.url + "/api/sessions/full/updates", {"body": "x" * 9000}, server.token)[0]
+            for _ in range(60)
+        ]
         assert 503 in statuses and set(statuses) <= {201, 503}, statuses
         written = statuses.count(201)
         status, _, body = http("GET", server.url + "/api/sessions/full/updates")
@@ -123,7 +133,15 @@ def test_a_full_disk_under_sqlite_gives_503_and_reads_go_on(tmp_path):
         assert len(data["updates"]) == written + 1 and data["cursor"] == written + 1
     finally:
         server.stop()
-    check = subprocess.run([sys.executable, "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                            "print(c.execute('PRAGMA integrity_check').fetchone()[0])", str(tmp_path / "full.sqlite3")],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+            "print(c.execute('PRAGMA integrity_check').fetchone()[0])",
+            str(tmp_path / "full.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert check.stdout.strip() == "ok"

@@ -1,11 +1,12 @@
 """The Atom feeds as independent readers see them: RFC 4287's required elements, and feedparser."""
+
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 
 import feedparser
 import pytest
-
 from conftest import make_session, post
+
 from liveblog import save_update
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -1,7 +1,8 @@
 """The htmx poll fragment: the page's partials, the next cursor, and when to stop."""
-import pytest
 
+import pytest
 from conftest import make_session, post
+
 from liveblog import delete_update, save_update
 
 
@@ -24,7 +25,7 @@ def test_the_page_and_the_fragment_draw_an_update_the_same_way(client, session):
     page = client.get("/sessions/keynote/").content.decode()
     fragment = client.get("/sessions/keynote/changes/0/", HTTP_HX_REQUEST="true").content.decode()
     start = page.index(f'<li class="update" id="update-{update.pk}"')
-    drawn = page[start:page.index("</li>", start)]
+    drawn = page[start : page.index("</li>", start)]
     assert drawn in fragment
 
 

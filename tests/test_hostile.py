@@ -1,8 +1,9 @@
 """Malformed and hostile requests get the right 4xx and change nothing."""
+
 import pytest
+from conftest import basic, post
 from django.test import Client
 
-from conftest import basic, post
 from liveblog import ApiToken, Session, Update
 
 JSON = "application/json"
@@ -10,8 +11,11 @@ BIG = "9" * 40
 
 
 def snapshot():
-    return (list(Session.objects.values()), list(Update.objects.values()),
-            list(ApiToken.objects.values("key_hash", "revoked_at")))
+    return (
+        list(Session.objects.values()),
+        list(Update.objects.values()),
+        list(ApiToken.objects.values("key_hash", "revoked_at")),
+    )
 
 
 # (method, path, body, content type, headers, expected status); {id} is an existing update.
@@ -59,7 +63,14 @@ CASES = [
     ("post", "/api/tokens", '"a string"', JSON, "basic", 400),
     ("post", "/api/tokens", {"name": "nul\x00"}, JSON, "basic", 422),
     ("patch", "/api/sessions/keynote", {"room": "nul\x00"}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "speakers": "\x1b[31m", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60}, JSON, "auth", 422),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "speakers": "\x1b[31m", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
     ("post", "/api/sessions/keynote/updates", '{"body": 12}', JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", '{"body": null}', JSON, "auth", 422),
     ("patch", "/api/updates/{id}", '{"pinned": "maybe"}', JSON, "auth", 422),
@@ -68,20 +79,71 @@ CASES = [
     ("post", "/api/sessions/keynote/updates", {"body": "nul \x00 byte"}, JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", {"body": "bell \x07"}, JSON, "auth", 422),
     ("post", "/api/sessions/keynote/updates", {"body": "   "}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "t" * 201, "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
-     JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "nul\x00", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
-     JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "slug": "../../etc", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "speakers": "s" * 201, "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60}, JSON, "auth", 422),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "t" * 201, "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "nul\x00", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "slug": "../../etc", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "speakers": "s" * 201, "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
     ("post", "/api/sessions", {"title": "x", "starts_at": "yesterday", "minutes": 60}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "starts_at": "2122-11-26T03:42:24+18:44",
-                               "minutes": 60}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "starts_at": "9999-12-31T22:00:00-05:00",
-                               "minutes": 60}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60,
-                               "time_zone": "../../../etc/passwd"}, JSON, "auth", 422),
-    ("post", "/api/sessions", {"title": "x", "slug": "keynote", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60}, JSON, "auth", 409),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "starts_at": "2122-11-26T03:42:24+18:44", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "starts_at": "9999-12-31T22:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60, "time_zone": "../../../etc/passwd"},
+        JSON,
+        "auth",
+        422,
+    ),
+    (
+        "post",
+        "/api/sessions",
+        {"title": "x", "slug": "keynote", "starts_at": "2025-09-08T10:00:00-05:00", "minutes": 60},
+        JSON,
+        "auth",
+        409,
+    ),
     ("patch", "/api/sessions/keynote", {"status": "paused"}, JSON, "auth", 422),
     ("patch", "/api/sessions/keynote", {"title": ""}, JSON, "auth", 422),
     # missing, forged, malformed credentials
@@ -99,10 +161,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("method, path, body, content_type, headers, expected", CASES,
-                         ids=[f"{c[0].upper()} {c[1][:50]} {str(c[2])[:20]} -> {c[5]}" for c in CASES])
-def test_hostile_request_gets_a_4xx_and_changes_nothing(db, session, token, reader, admin_user,
-                                                        method, path, body, content_type, headers, expected):
+@pytest.mark.parametrize(
+    "method, path, body, content_type, headers, expected",
+    CASES,
+    ids=[f"{c[0].upper()} {c[1][:50]} {str(c[2])[:20]} -> {c[5]}" for c in CASES],
+)
+def test_hostile_request_gets_a_4xx_and_changes_nothing(
+    db, session, token, reader, admin_user, method, path, body, content_type, headers, expected
+):
     update = post(session, "already here")
     client = Client(enforce_csrf_checks=True)
     if headers == "auth":

@@ -1,31 +1,41 @@
 """Every kind of page and fragment, checked by the W3C Nu HTML checker: no error, no warning."""
+
 import json
 import subprocess
 
 import pytest
-
 from conftest import HTMX, make_session, post
 
 # Fragments are checked inside the smallest valid document.
-DOCUMENT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fragment</title></head><body>{}</body></html>'
+DOCUMENT = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fragment</title></head><body>{}</body></html>'
+)
 
 
 @pytest.fixture
 def pages(client, db, poster, monkeypatch):
     """{kind: HTML} for every page kind the app draws, with content in each."""
-    live = make_session("live-talk", "live", title="High Performance Django at Ten", description="Old tricks\nnew picks")
+    live = make_session(
+        "live-talk", "live", title="High Performance Django at Ten", description="Old tricks\nnew picks"
+    )
     first = post(live, "Query counts are the usual **bottleneck** & <script>alert(1)</script>", pinned=True)
     post(live, "![a slide](https://example.com/slide.png) and a [link](https://example.com)")
     make_session("next-talk", "upcoming", title="Keynote: Django Reimagined")
     ended = make_session("old-talk", "ended", title="Django's GeneratedField by example")
     post(ended, "Stored or virtual?")
-    pages = {"schedule": client.get("/"), "live": client.get("/sessions/live-talk/"),
-             "ended": client.get("/sessions/old-talk/?order=oldest"), "upcoming": client.get("/sessions/next-talk/"),
-             "login": client.get("/login/"), "update page": client.get(f"/sessions/live-talk/updates/{first.pk}/"),
-             "embed": client.get("/sessions/live-talk/embed/"),
-             "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX),
-             "board fragment": client.get("/board/", **HTMX), "search": client.get("/search/?q=django"),
-             "search, nothing found": client.get("/search/?q=zeppelin")}
+    pages = {
+        "schedule": client.get("/"),
+        "live": client.get("/sessions/live-talk/"),
+        "ended": client.get("/sessions/old-talk/?order=oldest"),
+        "upcoming": client.get("/sessions/next-talk/"),
+        "login": client.get("/login/"),
+        "update page": client.get(f"/sessions/live-talk/updates/{first.pk}/"),
+        "embed": client.get("/sessions/live-talk/embed/"),
+        "poll fragment": client.get(f"/sessions/live-talk/changes/{first.version - 1}/", **HTMX),
+        "board fragment": client.get("/board/", **HTMX),
+        "search": client.get("/search/?q=django"),
+        "search, nothing found": client.get("/search/?q=zeppelin"),
+    }
     monkeypatch.setattr("liveblog.CONFERENCE_LOGO", "/static/liveblog/favicon.svg")
     monkeypatch.setattr("liveblog.ACCENT", "#8a1c7c")
     pages["schedule with logo and accent"] = client.get("/")
@@ -47,10 +57,20 @@ def test_every_page_kind_validates_with_no_error_or_warning(pages, vnu_jar, tmp_
     for kind, html in pages.items():
         files[kind] = tmp_path / f"{kind.replace(' ', '-').replace(chr(39), '')}.html"
         files[kind].write_text(html)
-    out = subprocess.run(["java", "-jar", str(vnu_jar), "--format", "json", "--also-check-css", *map(str, files.values())],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        ["java", "-jar", str(vnu_jar), "--format", "json", "--also-check-css", *map(str, files.values())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(out.stderr)["messages"]
-    by_kind = {kind: [f"{m.get('subType', m['type'])}: {m['message']} (line {m.get('lastLine')})"
-                      for m in messages if m["url"].endswith(path.name)] for kind, path in files.items()}
+    by_kind = {
+        kind: [
+            f"{m.get('subType', m['type'])}: {m['message']} (line {m.get('lastLine')})"
+            for m in messages
+            if m["url"].endswith(path.name)
+        ]
+        for kind, path in files.items()
+    }
     print({kind: len(found) for kind, found in by_kind.items()})
     assert by_kind == {kind: [] for kind in files}

@@ -1,8 +1,8 @@
 """Script-injection payloads in every field a user can write: none runs in any page the app draws."""
+
 import re
 
 import pytest
-
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -58,7 +58,7 @@ PAYLOADS = [
     f'<a href="vbscript:{RUN}">x</a>',
     f'<img srcset="x 1x" onerror="{RUN}">',
     f'<p onpointerenter="{RUN}" style="width:100vw;height:100vh">cover</p>',
-    f'{{{{ request }}}}{{% debug %}}<script>{RUN}</script>',
+    f"{{{{ request }}}}{{% debug %}}<script>{RUN}</script>",
 ]
 TEXT_FIELDS = ["title", "speakers", "room", "description"]
 
@@ -85,9 +85,17 @@ def server(tmp_path_factory):
     for payload in PAYLOADS:
         live.post("xss", payload)
     for n, payload in enumerate(PAYLOADS[:12]):  # payloads in the session's own fields too
-        live.api("POST", "/sessions", {
-            **{field: payload for field in TEXT_FIELDS}, "slug": f"hostile-{n}",
-            "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60, "status": "live"})
+        live.api(
+            "POST",
+            "/sessions",
+            {
+                **{field: payload for field in TEXT_FIELDS},
+                "slug": f"hostile-{n}",
+                "starts_at": "2025-09-08T09:00:00-05:00",
+                "minutes": 60,
+                "status": "live",
+            },
+        )
     yield live
     live.close()
 
@@ -96,8 +104,18 @@ def test_there_are_at_least_fifty_payloads():
     assert len(PAYLOADS) >= 50
 
 
-@pytest.mark.parametrize("path", ["/sessions/xss/", "/sessions/xss/?order=oldest", "/", "/sessions/hostile-0/",
-                                  "/sessions/hostile-5/", "/sessions/hostile-11/", "/api/docs"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sessions/xss/",
+        "/sessions/xss/?order=oldest",
+        "/",
+        "/sessions/hostile-0/",
+        "/sessions/hostile-5/",
+        "/sessions/hostile-11/",
+        "/api/docs",
+    ],
+)
 def test_no_payload_runs_in_the_pages(server, browser, path):
     page = browser.new_page()
     dialogs = []
@@ -115,13 +133,22 @@ def test_no_payload_runs_when_it_arrives_by_polling(server, browser):
     page.goto(server.url + "/sessions/xss-live/")
     for payload in PAYLOADS:
         server.post("xss-live", payload)
-    page.wait_for_function(f"() => document.querySelectorAll('#updates > li').length === {len(PAYLOADS)}", timeout=20_000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#updates > li').length === {len(PAYLOADS)}", timeout=20_000
+    )
     assert_nothing_ran(page, dialogs)
     page.close()
 
 
-@pytest.mark.parametrize("path", ["/admin/liveblog/update/", "/admin/liveblog/session/",
-                                  "/admin/liveblog/update/?q=script", "/admin/liveblog/session/?q=script"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/liveblog/update/",
+        "/admin/liveblog/session/",
+        "/admin/liveblog/update/?q=script",
+        "/admin/liveblog/session/?q=script",
+    ],
+)
 def test_no_payload_runs_in_the_admin(server, browser, path):
     page = browser.new_page()
     dialogs = []
@@ -142,7 +169,13 @@ def test_hostile_slugs_are_refused(server):
 
     for slug in ["<script>", "x onload=alert(1)", "javascript:alert(1)", "../admin"]:
         with pytest.raises(urllib.error.HTTPError) as refused:
-            server.api("POST", "/sessions", {"title": "t", "slug": slug, "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60})
+            server.api(
+                "POST",
+                "/sessions",
+                {"title": "t", "slug": slug, "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60},
+            )
         assert refused.value.code == 422
-    generated = server.api("POST", "/sessions", {"title": PAYLOADS[0], "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60})["slug"]
+    generated = server.api(
+        "POST", "/sessions", {"title": PAYLOADS[0], "starts_at": "2025-09-08T09:00:00-05:00", "minutes": 60}
+    )["slug"]
     assert re.fullmatch(r"[-a-z0-9_]+", generated)

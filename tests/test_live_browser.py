@@ -1,6 +1,6 @@
 """Following a live session in a real headless Chromium against a real server process."""
-import pytest
 
+import pytest
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -43,11 +43,14 @@ def test_a_selection_survives_new_updates(server, page):
     server.new_session("select")
     old = server.post("select", "Select this sentence to quote it later")
     page.goto(server.url + "/sessions/select/")
-    page.evaluate("""id => {
+    page.evaluate(
+        """id => {
         const p = document.querySelector('#update-' + id + ' .body p');
         const range = document.createRange(); range.selectNodeContents(p);
         getSelection().removeAllRanges(); getSelection().addRange(range);
-    }""", old["id"])
+    }""",
+        old["id"],
+    )
     for n in range(3):
         server.post("select", f"New update {n}")
     page.wait_for_function("() => document.querySelectorAll('#updates > li').length === 4", timeout=(POLL + 5) * 1000)
@@ -179,12 +182,17 @@ def test_without_javascript_every_update_shows_and_the_order_parameter_works(ser
 def test_a_503_shows_reconnecting_and_waits_as_long_as_retry_after_says(server, page):
     server.new_session("busy")
     times = []
-    page.route("**/changes/**", lambda route: (times.append(page.evaluate("performance.now()")),
-                                               route.fulfill(status=503, headers={"Retry-After": "3"}, body="busy")))
+    page.route(
+        "**/changes/**",
+        lambda route: (
+            times.append(page.evaluate("performance.now()")),
+            route.fulfill(status=503, headers={"Retry-After": "3"}, body="busy"),
+        ),
+    )
     page.goto(server.url + "/sessions/busy/")
     page.get_by_text("Reconnecting").wait_for(timeout=(POLL + 5) * 1000)
     page.wait_for_timeout(7000)
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert len(times) >= 2 and all(2900 <= gap <= 4600 for gap in gaps), gaps  # 3 s, not a doubling backoff
     page.unroute("**/changes/**")
     server.post("busy", "back again")

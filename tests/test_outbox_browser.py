@@ -1,11 +1,11 @@
 """The author's outbox in a real Chromium: posts written with no connection, answers lost on
 the way back, a reload with posts still waiting and a refused post among good ones. Each
 ends with the server holding every post once, in the order written."""
+
 import time
 from pathlib import Path
 
 import pytest
-
 from conftest import jpeg_with_gps, signed_in_author
 from liveserver import LiveServer
 
@@ -49,6 +49,7 @@ def contexts(contexts):
         context = contexts()
         context.on("page", lambda page: page.on("pageerror", lambda error: errors.append(error)))
         return context
+
     yield new_context
     assert errors == []
 
@@ -79,7 +80,10 @@ def test_with_the_network_cut_posts_wait_in_order_and_go_when_it_returns(server,
     waiting(author, 3)
     assert author.locator("#outbox-posts > li .badge").all_inner_texts() == ["Not sent yet"] * 3
     assert author.locator("#outbox-posts > li p").all_inner_texts() == [
-        "First, written offline", "Second, with a photo", "Third"]
+        "First, written offline",
+        "Second, with a photo",
+        "Third",
+    ]
     author.wait_for_timeout(2500)  # a few failed attempts and their back-off
     assert posted(server, "offline") == []
 

@@ -1,13 +1,14 @@
 """The schedule and the session page, as complete HTML with no JavaScript needed."""
+
 import re
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
+from conftest import make_session, post
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from conftest import make_session, post
 from liveblog import delete_update
 
 
@@ -22,8 +23,13 @@ def test_schedule_groups_live_upcoming_and_earlier(client, db):
 
 def test_schedule_groups_by_the_local_day_of_each_session(client, db):
     # 03:30 UTC on the 9th is still the evening of the 8th in Chicago.
-    make_session("late", "ended", title="Late one", starts_at=datetime(2025, 9, 9, 3, 30, tzinfo=tz.utc),
-                 ends_at=datetime(2025, 9, 9, 4, 0, tzinfo=tz.utc))
+    make_session(
+        "late",
+        "ended",
+        title="Late one",
+        starts_at=datetime(2025, 9, 9, 3, 30, tzinfo=UTC),
+        ends_at=datetime(2025, 9, 9, 4, 0, tzinfo=UTC),
+    )
     page = client.get("/").content.decode()
     assert "Monday 8 September 2025" in page and "22:30" in page
 
@@ -35,7 +41,7 @@ def test_session_page_shows_details_and_updates(client, session):
     assert f'id="update-{update.pk}"' in page and f'href="#update-{update.pk}"' in page
     assert "Hypermedia is the engine" in page
     local = update.created_at.astimezone(session.tzinfo)
-    assert f'<time datetime="{update.created_at.astimezone(tz.utc):%Y-%m-%dT%H:%M:%SZ}">{local:%H:%M}</time>' in page
+    assert f'<time datetime="{update.created_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}">{local:%H:%M}</time>' in page
 
 
 def test_pinned_updates_come_first_as_key_moments(client, session):
@@ -78,16 +84,25 @@ def test_schedule_lists_each_day_in_time_order_whatever_order_sessions_were_adde
     day = timezone.now() + timedelta(days=2)
     for slug, hour in [("late", 16), ("early", 9), ("noon", 12)]:  # added out of order
         starts = day.replace(hour=hour, minute=0, second=0, microsecond=0)
-        make_session(slug, "upcoming", title=f"At {hour}", starts_at=starts, ends_at=starts + timedelta(hours=1),
-                     time_zone="UTC")
+        make_session(
+            slug, "upcoming", title=f"At {hour}", starts_at=starts, ends_at=starts + timedelta(hours=1), time_zone="UTC"
+        )
     page = client.get("/").content.decode()
     assert page.index("At 9") < page.index("At 12") < page.index("At 16")
 
 
 def test_every_page_answers_head_as_it_answers_get(client, session):
     post(session, "An update")
-    for path in ["/", "/sessions/keynote/", "/sessions/keynote/feed.xml", "/feed.xml", "/sessions/keynote.md",
-                 "/conference.md", "/login/", "/favicon.ico"]:
+    for path in [
+        "/",
+        "/sessions/keynote/",
+        "/sessions/keynote/feed.xml",
+        "/feed.xml",
+        "/sessions/keynote.md",
+        "/conference.md",
+        "/login/",
+        "/favicon.ico",
+    ]:
         get, head = client.get(path), client.head(path)
         assert head.status_code == get.status_code == 200, path
         assert head["Content-Type"] == get["Content-Type"], path

@@ -1,9 +1,9 @@
 """The README's production command, `granian --interface wsgi --workers 2 liveblog:app`,
 serves the whole app: pages, static files, the API, polls, HEAD and the replayed 304."""
+
 import time
 
 import pytest
-
 from liveserver import LiveServer, http
 
 pytestmark = pytest.mark.server
@@ -18,8 +18,18 @@ def server(tmp_path_factory):
 
 
 def test_granian_serves_pages_static_files_and_the_api(server):
-    for path in ["/", "/sessions/keynote/", "/feed.xml", "/sessions/keynote.md", "/login/", "/favicon.ico",
-                 "/static/liveblog/live.js", "/static/django_htmx/htmx-2.min.js", "/api/docs", "/admin/login/"]:
+    for path in [
+        "/",
+        "/sessions/keynote/",
+        "/feed.xml",
+        "/sessions/keynote.md",
+        "/login/",
+        "/favicon.ico",
+        "/static/liveblog/live.js",
+        "/static/django_htmx/htmx-2.min.js",
+        "/api/docs",
+        "/admin/login/",
+    ]:
         status, headers, body = http("GET", server.url + path)
         assert status == 200 and body, path
     status, headers, _ = http("GET", server.url + "/sessions/keynote/")
@@ -31,14 +41,17 @@ def test_granian_takes_a_post_that_every_poll_then_carries(server):
     cursor = server.get("/api/sessions/keynote/updates")["cursor"]
     fragment = http("GET", f"{server.url}/sessions/keynote/changes/{cursor}/", headers={"HX-Request": "true"})
     assert fragment[0] == 200 and b"Served by granian" not in fragment[2]
-    status, _, _ = http("POST", f"{server.url}/api/sessions/keynote/updates", {"body": "Served by **granian**"},
-                        token=server.token)
+    status, _, _ = http(
+        "POST", f"{server.url}/api/sessions/keynote/updates", {"body": "Served by **granian**"}, token=server.token
+    )
     assert status == 201
     # Each of the two workers sees it at once or, if it cached the version before, within
     # LIVEBLOG_VERSION_TTL (2 s without Redis): the bound the README gives.
     deadline = time.monotonic() + 2 + 3
     while True:
-        status, _, body = http("GET", f"{server.url}/sessions/keynote/changes/{cursor}/", headers={"HX-Request": "true"})
+        status, _, body = http(
+            "GET", f"{server.url}/sessions/keynote/changes/{cursor}/", headers={"HX-Request": "true"}
+        )
         updates = server.get(f"/api/sessions/keynote/updates?since={cursor}")["updates"]
         if b"Served by <strong>granian</strong>" in body and updates or time.monotonic() > deadline:
             break

@@ -1,19 +1,29 @@
 """The response cache in front of Django: public reads replayed from memory, exactly as Django
 answered them, until what they show changes; everything else goes through Django."""
+
 import wsgiref.util
 
 import pytest
+from conftest import make_session, post
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import make_session, post
 from liveblog import ResponseCache, save_update, set_status
 
-PUBLIC_READS = ["/sessions/keynote/", "/sessions/keynote/?order=oldest", "/sessions/keynote/changes/0/",
-                "/api/sessions/keynote/updates", "/api/sessions/keynote/updates?since=1", "/",
-                "/feed.xml", "/sessions/keynote/feed.xml", "/sessions/keynote.md", "/conference.md"]
+PUBLIC_READS = [
+    "/sessions/keynote/",
+    "/sessions/keynote/?order=oldest",
+    "/sessions/keynote/changes/0/",
+    "/api/sessions/keynote/updates",
+    "/api/sessions/keynote/updates?since=1",
+    "/",
+    "/feed.xml",
+    "/sessions/keynote/feed.xml",
+    "/sessions/keynote.md",
+    "/conference.md",
+]
 
 
 @pytest.fixture
@@ -31,8 +41,9 @@ def app(db):
         request_finished.disconnect(close_old_connections)
         try:
             with CaptureQueriesContext(connection) as queries:
-                chunks = cached(environ, lambda status, headers, exc_info=None: answer.update(
-                    status=status, headers=headers))
+                chunks = cached(
+                    environ, lambda status, headers, exc_info=None: answer.update(status=status, headers=headers)
+                )
                 body = b"".join(chunks)
         finally:
             request_started.connect(close_old_connections)

@@ -1,6 +1,8 @@
 """Visible corrections: every edit keeps the text it replaced, shown on the update's page,
 in the admin and through the API, while the edit itself goes through the change cursor."""
+
 from conftest import HTMX, post
+
 from liveblog import Revision, delete_update, save_update
 
 

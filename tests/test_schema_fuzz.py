@@ -1,5 +1,6 @@
 """schemathesis against the app's own OpenAPI document, as its CLI runs: every check, random
 generation, every phase (examples, coverage, fuzzing, stateful), writes included."""
+
 import os
 import random
 import re
@@ -8,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from liveserver import LiveServer
 
 pytestmark = pytest.mark.server
@@ -41,12 +41,35 @@ def test_schemathesis_finds_no_failure_with_every_check(server, tmp_path):
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG.format(token=server.token))
     run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config), "run",
-         f"{server.url}/api/openapi.json", "--checks", "all", "--mode", "all", "--max-examples", str(MAX_EXAMPLES),
-         "--seed", str(seed), "--request-timeout", "30", "--output-sanitize", "false"],
-        capture_output=True, text=True, timeout=1200, cwd=tmp_path,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks", "PYTHONPATH": str(Path(__file__).parent)})
-    summary = run.stdout[run.stdout.find("SUMMARY"):]
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--no-color",
+            "--config-file",
+            str(config),
+            "run",
+            f"{server.url}/api/openapi.json",
+            "--checks",
+            "all",
+            "--mode",
+            "all",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--seed",
+            str(seed),
+            "--request-timeout",
+            "30",
+            "--output-sanitize",
+            "false",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=tmp_path,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks", "PYTHONPATH": str(Path(__file__).parent)},
+    )
+    summary = run.stdout[run.stdout.find("SUMMARY") :]
     print(summary)
     assert run.returncode == 0, run.stdout[-8000:]
     cases = re.search(r"(\d+) generated", summary)

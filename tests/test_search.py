@@ -1,8 +1,9 @@
 """/search/?q=: every session's updates, titles and speakers, with the matched words marked."""
+
 import pytest
+from conftest import make_session, post
 from django.db import connection
 
-from conftest import make_session, post
 from liveblog import SEARCH_RESULTS, delete_update, search_updates
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's English stems")

@@ -1,6 +1,6 @@
 """Search in Chromium with JavaScript off: from the header's link to an update's own page."""
-import pytest
 
+import pytest
 from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]

@@ -1,11 +1,11 @@
 """Several app processes sharing Redis see each other's changes at once; without Redis they
 lag by at most LIVEBLOG_VERSION_TTL; and a Redis outage takes nothing down."""
+
 import subprocess
 import time
 
 import pytest
 import redis
-
 from liveserver import LiveServer, free_port, http, start_process, stop_process
 
 pytestmark = pytest.mark.server
@@ -39,7 +39,8 @@ def warm_then_write_through_the_other(tmp_path, env):
 def test_two_processes_sharing_redis_see_each_others_changes_at_once(tmp_path):
     redis.Redis.from_url(REDIS_URL).flushdb()
     seen_by_second, seen_by_first = warm_then_write_through_the_other(
-        tmp_path, {"REDIS_URL": REDIS_URL, **NEVER_EXPIRES})
+        tmp_path, {"REDIS_URL": REDIS_URL, **NEVER_EXPIRES}
+    )
     assert seen_by_second == (2, ["two"])
     assert seen_by_first == (3, ["three"])
 
@@ -66,8 +67,11 @@ def test_without_a_shared_cache_the_lag_is_bounded_by_the_version_ttl(tmp_path):
 
 
 def start_redis(port):
-    process = start_process(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_process(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = redis.Redis(port=port)
     for _ in range(100):
         try:
@@ -82,8 +86,16 @@ def test_a_redis_outage_takes_nothing_down_and_the_cache_heals_when_redis_return
     port = free_port()
     cache_server = start_redis(port)
     server = LiveServer(tmp_path, workers=2, env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"}).start()
-    reads = ["/", "/sessions/outage/", "/sessions/outage/changes/0/", "/api/sessions/outage/updates",
-             "/api/sessions/outage/updates?since=0", "/feed.xml", "/sessions/outage/feed.xml", "/sessions/outage.md"]
+    reads = [
+        "/",
+        "/sessions/outage/",
+        "/sessions/outage/changes/0/",
+        "/api/sessions/outage/updates",
+        "/api/sessions/outage/updates?since=0",
+        "/feed.xml",
+        "/sessions/outage/feed.xml",
+        "/sessions/outage.md",
+    ]
 
     def read_all():
         return {path: http("GET", server.url + path, headers={"HX-Request": "true"})[0] for path in reads}
@@ -96,8 +108,9 @@ def test_a_redis_outage_takes_nothing_down_and_the_cache_heals_when_redis_return
 
         stop_process(cache_server)  # Redis goes away
         assert set(read_all().values()) == {200}
-        status, _, _ = http("POST", f"{server.url}/api/sessions/outage/updates", {"body": "during the outage"},
-                            token=server.token)
+        status, _, _ = http(
+            "POST", f"{server.url}/api/sessions/outage/updates", {"body": "during the outage"}, token=server.token
+        )
         assert status == 201
         bodies = [u["body"] for u in server.get("/api/sessions/outage/updates")["updates"]]
         assert bodies == ["before the outage", "during the outage"]
@@ -108,7 +121,8 @@ def test_a_redis_outage_takes_nothing_down_and_the_cache_heals_when_redis_return
         assert redis.Redis(port=port).dbsize() > 0  # used again, without a restart
         cursor = server.get("/api/sessions/outage/updates")["cursor"]
         assert [u["body"] for u in server.get(f"/api/sessions/outage/updates?since={cursor - 1}")["updates"]] == [
-            "after the outage"]
+            "after the outage"
+        ]
     finally:
         server.close()
         stop_process(cache_server)

@@ -1,22 +1,24 @@
 """What a session shows beyond its own pages: structured data, link previews, a page per
 update and the embed's framing rules, read with extruct, a parser nobody here wrote."""
+
 import json
 
 import extruct
+from conftest import jpeg_with_gps, make_session, post
 from django.contrib.staticfiles import finders
-from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 import liveblog
-from conftest import jpeg_with_gps, make_session, post
 from liveblog import delete_update, save_update, slide_photo
 
 
 def extracted(client, path):
     response = client.get(path)
     assert response.status_code == 200
-    data = extruct.extract(response.content.decode(), base_url=f"http://testserver{path}",
-                           syntaxes=["json-ld", "opengraph"], uniform=True)
+    data = extruct.extract(
+        response.content.decode(), base_url=f"http://testserver{path}", syntaxes=["json-ld", "opengraph"], uniform=True
+    )
     return data["json-ld"], data["opengraph"][0], response.content.decode()
 
 
@@ -48,7 +50,9 @@ def test_session_page_carries_live_blog_posting_with_each_update_as_a_blog_posti
     assert posting["coverageStartTime"] == session.starts_at.isoformat(timespec="seconds")
     assert posting["coverageEndTime"] == session.ends_at.isoformat(timespec="seconds")
     items = {item["url"]: item for item in posting["liveBlogUpdate"]}
-    assert list(items) == [f"http://testserver/sessions/keynote/updates/{u.pk}/" for u in (second, first)]  # newest first
+    assert list(items) == [
+        f"http://testserver/sessions/keynote/updates/{u.pk}/" for u in (second, first)
+    ]  # newest first
     edited = items[f"http://testserver/sessions/keynote/updates/{first.pk}/"]
     assert edited["@type"] == "BlogPosting" and edited["articleBody"] == "Opening: HTMX & friends, edited"
     assert edited["datePublished"] == first.created_at.isoformat(timespec="seconds")
@@ -64,7 +68,8 @@ def test_json_ld_keeps_the_newest_updates_and_cannot_be_broken_out_of(client, se
         post(session, f"Update {n} `</script><script>alert(1)</script>`")  # code: kept as text
     (posting,), _, html = extracted(client, "/sessions/keynote/")
     assert [item["articleBody"] for item in posting["liveBlogUpdate"]] == [
-        f"Update {n} </script><script>alert(1)</script>" for n in (4, 3, 2)]
+        f"Update {n} </script><script>alert(1)</script>" for n in (4, 3, 2)
+    ]
     assert "<script>alert(1)" not in html
     script = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
     assert json.loads(script)["@type"] == "LiveBlogPosting"
@@ -91,7 +96,9 @@ def test_schedule_and_photoless_session_use_the_default_card_image_which_is_serv
     for path in ["/", "/sessions/quiet/"]:
         _, og, html = extracted(client, path)
         assert og["og:image"] == "http://testserver/static/liveblog/card.png"
-        assert card_tags(html)["canonical"] == [f"http://testserver{path}"] and og["og:url"] == f"http://testserver{path}"
+        assert (
+            card_tags(html)["canonical"] == [f"http://testserver{path}"] and og["og:url"] == f"http://testserver{path}"
+        )
     assert og["og:description"] == "A talk about *quiet* systems.\nSecond line."
     with Image.open(finders.find("liveblog/card.png")) as card:  # served by the real server: test_sharing_browser
         assert (card.format, card.size) == ("PNG", (1200, 630))  # og:image:width and height say so
@@ -150,7 +157,9 @@ def test_every_page_but_the_embed_refuses_to_be_framed(client, session, monkeypa
 
 
 def test_embed_names_the_listed_origins_and_draws_the_live_list(client, session, monkeypatch):
-    monkeypatch.setitem(liveblog.EMBED_FRAMING, "frame-ancestors", ["https://conf.example.org", "http://127.0.0.1:9000"])
+    monkeypatch.setitem(
+        liveblog.EMBED_FRAMING, "frame-ancestors", ["https://conf.example.org", "http://127.0.0.1:9000"]
+    )
     post(session, "In the frame")
     embed = client.get("/sessions/keynote/embed/")
     assert "frame-ancestors https://conf.example.org http://127.0.0.1:9000" in embed["Content-Security-Policy"]
@@ -167,14 +176,33 @@ def test_embed_origins_setting_is_checked_at_start(tmp_path):
 
     from liveserver import ROOT
 
-    run = subprocess.run([sys.executable, "-c", "import liveblog"], cwd=ROOT, capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin", "LIVEBLOG_EMBED_ORIGINS": "https://ok.example.org 'unsafe-inline'",
-                              "LIVEBLOG_MEDIA_ROOT": str(tmp_path)}, timeout=60)
-    assert run.returncode == 1 and "LIVEBLOG_EMBED_ORIGINS takes origins" in run.stderr and "unsafe-inline" in run.stderr
-    allowed = subprocess.run([sys.executable, "-c", "import liveblog; print(liveblog.EMBED_ORIGINS)"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=60,
-                             env={"PATH": "/usr/bin:/bin", "LIVEBLOG_MEDIA_ROOT": str(tmp_path),
-                                  "LIVEBLOG_EMBED_ORIGINS": "https://a.example.org, http://127.0.0.1:9000"})
+    run = subprocess.run(
+        [sys.executable, "-c", "import liveblog"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "LIVEBLOG_EMBED_ORIGINS": "https://ok.example.org 'unsafe-inline'",
+            "LIVEBLOG_MEDIA_ROOT": str(tmp_path),
+        },
+        timeout=60,
+    )
+    assert (
+        run.returncode == 1 and "LIVEBLOG_EMBED_ORIGINS takes origins" in run.stderr and "unsafe-inline" in run.stderr
+    )
+    allowed = subprocess.run(
+        [sys.executable, "-c", "import liveblog; print(liveblog.EMBED_ORIGINS)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "LIVEBLOG_MEDIA_ROOT": str(tmp_path),
+            "LIVEBLOG_EMBED_ORIGINS": "https://a.example.org, http://127.0.0.1:9000",
+        },
+    )
     assert allowed.stdout.strip() == "['https://a.example.org', 'http://127.0.0.1:9000']"
 
 

@@ -1,13 +1,14 @@
 """Failed sign-ins are counted per address and per account (django-axes), on every door
 that takes a password, and refused with 429 for a cool-off that ends by itself."""
+
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from conftest import PASSWORD, basic
 from django.utils import timezone
 
 import liveblog
-from conftest import PASSWORD, basic
 from liveblog import AUTH_COOLOFF_SECONDS, AUTH_FAILURE_LIMIT, ApiToken
 
 LIMIT = 3  # the tests lower the limit; the setting itself is checked once below
@@ -26,7 +27,7 @@ def test_the_limit_and_cool_off_are_the_documented_ones():
     from django.conf import settings as configured
 
     assert liveblog.app._settings["AXES_FAILURE_LIMIT"] == AUTH_FAILURE_LIMIT == 20  # before this file lowers it
-    assert configured.AXES_COOLOFF_TIME == timedelta(seconds=AUTH_COOLOFF_SECONDS)
+    assert timedelta(seconds=AUTH_COOLOFF_SECONDS) == configured.AXES_COOLOFF_TIME
     assert configured.AXES_LOCKOUT_PARAMETERS == ["ip_address", "username"]
 
 

@@ -1,5 +1,7 @@
 """API tokens: issued once, stored hashed, revocable; a script gets one with Basic auth."""
+
 from conftest import basic
+
 from liveblog import ApiToken
 
 JSON = "application/json"
