@@ -17,16 +17,18 @@ import json
 import os
 import re
 import secrets
+import sys
+import threading
 import time
 import zoneinfo
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial, reduce, wraps
 from io import BytesIO
 from operator import attrgetter, or_
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import dj_database_url
 import icalendar
@@ -40,6 +42,7 @@ from django.contrib.auth import authenticate
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
+from django.core import checks
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -54,22 +57,24 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
+    HttpResponsePermanentRedirect,
     HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import dateformat, timezone
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.static import serve as serve_static
+from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRefresh
 from nanodjango import Django
 from PIL import Image, ImageOps
 from pydantic import (
@@ -82,6 +87,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
+from slugify import slugify  # python-slugify: transliterates (Straßen: strassen)
 
 # --- Settings -------------------------------------------------------------------------
 
@@ -132,22 +138,29 @@ TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
 DEMO = os.environ.get("LIVEBLOG_DEMO", "")  # 1: load it, 0: never; unset: on a first development run
 BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for a baked archive
 SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
-EMBED_ORIGINS = (
-    os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()
-)  # may frame /sessions/<slug>/embed/
+# May frame /sessions/<slug>/embed/.
+EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()
 CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME") or "liveblog"  # in the header, titles, feeds and notes
 CONFERENCE_LOGO = os.environ.get("LIVEBLOG_CONFERENCE_LOGO", "")  # an address, such as /media/logo.svg
-ACCENT = readable_colour(
-    os.environ.get("LIVEBLOG_ACCENT", "")
-)  # a colour such as #8a1c7c, for links and the header's rule
+# A colour such as #8a1c7c, for links and the header's rule.
+ACCENT = readable_colour(os.environ.get("LIVEBLOG_ACCENT", ""))
+RESPONSE_CACHE_MB = env_int("LIVEBLOG_RESPONSE_CACHE_MB", 64)  # answers each process keeps in memory
 # Behind HTTPS (directly or through a proxy that sets X-Forwarded-Proto): HSTS, the
 # redirect to HTTPS and secure cookies.
 SECURE = env_flag("DJANGO_SECURE")
 DEVELOPMENT_SECRET_KEY = "liveblog-insecure-development-key"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
-ALLOWED_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_HOSTS", "*").split(",") if host.strip()]
-# nanodjango run/serve decide DEBUG unless the environment says otherwise.
+# Without ALLOWED_HOSTS, the public address's host alone; with neither, any (a check warns in production).
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").replace(",", " ").split() or [urlsplit(SITE_URL).hostname or "*"]
+# nanodjango run/serve decide DEBUG unless the environment says otherwise; a bake draws production pages.
 debug_setting = {"DEBUG": env_flag("DJANGO_DEBUG")} if "DJANGO_DEBUG" in os.environ else {}
+if BAKE:
+    debug_setting = {"DEBUG": False}
+    if not SITE_URL:
+        raise SystemExit(
+            "A baked archive links to itself: set LIVEBLOG_SITE_URL to the address it will be served from, "
+            "such as https://archive.example.org"
+        )
 
 MEDIA_ROOT.mkdir(parents=True, exist_ok=True)  # `nanodjango run` serves it only if it exists
 
@@ -212,7 +225,7 @@ if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in
 
 
 def refuse_unsafe_production_settings(debug, secret_key):
-    """Production (nanodjango serve, gunicorn) will not run on the development key."""
+    """Production (nanodjango serve, granian, gunicorn) will not run on the development key."""
     if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
         raise SystemExit(
             "liveblog refuses to serve in production with the development secret key.\n"
@@ -251,6 +264,8 @@ class LiveblogDjango(Django):
         super()._pre_xsgi(is_prod)
         if is_prod:
             refuse_unsafe_production_settings(self.settings.DEBUG, self.settings.SECRET_KEY)
+            for warning in checks.run_checks(tags=[checks.Tags.security]):  # no `manage check` runs here
+                print(warning, file=sys.stderr)
 
     def wsgi(self, environ, start_response, is_prod=True):
         if self._wsgi_handler is None:
@@ -262,6 +277,10 @@ class LiveblogDjango(Django):
 
     __call__ = wsgi
 
+
+# A WSGI server that imports liveblog:app serves production: refuse before the first request.
+if Path(sys.argv[0]).name in {"granian", "gunicorn"}:
+    refuse_unsafe_production_settings(debug_setting.get("DEBUG", False), SECRET_KEY)
 
 app = LiveblogDjango(
     SECRET_KEY=SECRET_KEY,
@@ -279,10 +298,11 @@ app = LiveblogDjango(
         "liveblog.SignInLockoutMiddleware",
     ],
     # django-axes counts failed sign-ins (the login page, the admin's, the API's passwords)
-    # per address and per account, each on its own, and refuses either for a cool-off.
+    # per address, and per account from each address, and refuses either for a cool-off:
+    # guesses from elsewhere cannot keep an author out.
     AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
     AXES_FAILURE_LIMIT=AUTH_FAILURE_LIMIT,
-    AXES_LOCKOUT_PARAMETERS=["ip_address", "username"],
+    AXES_LOCKOUT_PARAMETERS=["ip_address", ["username", "ip_address"]],
     AXES_COOLOFF_TIME=timedelta(seconds=AUTH_COOLOFF_SECONDS),
     AXES_RESET_ON_SUCCESS=True,
     AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT=False,  # the cool-off ends, whoever keeps guessing
@@ -303,6 +323,9 @@ app = LiveblogDjango(
     TIME_ZONE="UTC",
     USE_TZ=True,
     LOGIN_URL="login",
+    LOGIN_REDIRECT_URL="schedule",
+    # `nanodjango run` serves through the response cache too, as production does.
+    WSGI_APPLICATION="liveblog.development_wsgi",
     ADMIN_URL="admin/",
     MEDIA_ROOT=MEDIA_ROOT,
     MEDIA_URL="/media/",
@@ -312,6 +335,17 @@ app = LiveblogDjango(
     DISTILL_SKIP_STATICFILES_DIRS=["ninja", "slides"],
     **debug_setting,
 )
+
+development_wsgi = partial(app.wsgi, is_prod=False)  # what `nanodjango run` serves (WSGI_APPLICATION)
+
+
+@checks.register(checks.Tags.security)
+def any_host_check(app_configs, **kwargs):
+    if settings.DEBUG or "*" not in settings.ALLOWED_HOSTS:
+        return []
+    hint = "Set ALLOWED_HOSTS (such as live.example.org) or LIVEBLOG_SITE_URL, whose host is then the one allowed."
+    return [checks.Warning("Any Host is allowed, and absolute links are built from it.", hint=hint, id="liveblog.W001")]
+
 
 # These need Django configured, which the app above does.
 from django.contrib.auth.models import User  # noqa: E402
@@ -336,6 +370,51 @@ AUTHOR_DESK = {
 LOCAL_TIME = "Local time where the session happens: in its time zone, below."  # the admin form's times
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"
+# Text the server refuses: control characters (C0 and C1: strip() eats U+0085; lone surrogates
+# pydantic refuses itself), line breaks in a one-line field, and text that shows nothing
+# (white space, and format characters such as U+200B, invisible fillers and variation selectors).
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+LINE_BREAK = r"\n\r\u2028\u2029"
+INVISIBLE = (
+    r"\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    r"\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e007f"
+)
+
+
+def is_blank(text):
+    return re.fullmatch(f"[{INVISIBLE}]*", text) is not None
+
+
+def one_line(value):
+    if re.search(f"[{CONTROL}{LINE_BREAK}]", value):
+        raise ValidationError("Keep it to one line, without line breaks or control characters.", code="one_line")
+
+
+# Python-Markdown's time grows steeply with nesting: 10,000 unclosed "[" take 13 s, "1. " * 3,000
+# on one line overflows the stack. Under this bound the longest update draws in well under a second.
+MAX_NESTING = 16
+NESTED_MARKERS = re.compile(rf"^[ \t]*(?:(?:>|[-*+][ \t]|\d{{1,9}}[.)][ \t])[ \t]*){{{MAX_NESTING + 1}}}", re.M)
+
+
+def drawable(text):
+    """Refuse Markdown whose brackets, or list and quote markers on one line, nest past MAX_NESTING."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "])":
+            depth = max(0, depth - 1)
+    if deepest > MAX_NESTING or NESTED_MARKERS.search(text):
+        raise ValidationError(
+            f"The text nests brackets, lists or quotes more than {MAX_NESTING} deep; close some or write it plainer.",
+            code="too_deep",
+        )
+
+
+def shows_something(value):
+    if is_blank(value):
+        raise ValidationError("Write something a reader can see.", code="blank")
 
 
 @lru_cache
@@ -394,10 +473,10 @@ class Session(models.Model):
         LIVE = "live", "Live"
         ENDED = "ended", "Ended"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[one_line, shows_something])
     slug = models.SlugField(max_length=100, unique=True)
-    speakers = models.CharField("speaker(s)", max_length=200, blank=True)
-    room = models.CharField(max_length=100, blank=True)
+    speakers = models.CharField("speaker(s)", max_length=200, blank=True, validators=[one_line])
+    room = models.CharField(max_length=100, blank=True, validators=[one_line])
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField(help_text=LOCAL_TIME)
     ends_at = models.DateTimeField(help_text=LOCAL_TIME)
@@ -426,14 +505,22 @@ class Session(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        # An existing session must not write back a stale version; a commit drops its cached states.
+        # An existing session must not write back a stale version; a commit drops its cached
+        # states, under its old slug too when it is renamed.
         if self.pk and not kwargs.get("force_insert") and "update_fields" not in kwargs:
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if f.name not in ("id", "version")]
         super().save(*args, **kwargs)
-        transaction.on_commit(partial(cache.delete_many, [state_key(self.slug), "conference-state"]))
+        forget_states(self.slug, getattr(self, "saved_slug", None))
+        self.saved_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("session_page", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        session = super().from_db(db, field_names, values)
+        session.saved_slug = session.__dict__.get("slug")
+        return session
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -458,7 +545,7 @@ class Session(models.Model):
 
 class Update(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
-    body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True, help_text="Markdown.")
+    body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True, help_text="Markdown.", validators=[drawable])
     html = models.TextField(editable=False)
     image = models.ImageField(
         "slide photo", upload_to="slides/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
@@ -491,15 +578,11 @@ class Update(models.Model):
     def __str__(self):
         return Truncator(self.body).chars(60) or f"(photo) {self.image_alt}".strip()
 
-    def save(self, *args, **kwargs):
-        self.html = render_markdown(self.body)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("update_page", args=[self.session.slug, self.pk])
 
     def clean(self):
-        if not self.body.strip() and not self.image:
+        if is_blank(self.body) and not self.image:
             raise ValidationError(EMPTY_UPDATE)
 
     @property
@@ -508,7 +591,8 @@ class Update(models.Model):
 
     @property
     def author_name(self):
-        return (self.author.get_full_name() or self.author.get_username()) if self.author else None
+        """The name shown to readers: a full name, never the name an author signs in with."""
+        return (self.author.get_full_name() or None) if self.author else None
 
     @property
     def text(self):
@@ -525,6 +609,7 @@ class Revision(models.Model):
 
     update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField(blank=True)
+    html = models.TextField(editable=False)  # as it was drawn when it was shown
     written_at = models.DateTimeField(help_text="When this text was first shown.")
     replaced_at = models.DateTimeField()
 
@@ -534,9 +619,54 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.update} (before {self.replaced_at:%Y-%m-%d %H:%M})"
 
-    @property
-    def html(self):
-        return render_markdown(self.body)
+
+class MovedUpdate(models.Model):
+    """An update moved to another session: the session it left tells its readers to drop it."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="moved_away")
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField(help_text="The version of the session it left, at the move.")
+
+    def __str__(self):
+        return f"{self.update} (left {self.session})"
+
+
+@receiver(post_delete, sender=Update)
+def remove_photo_file(sender, instance, **kwargs):
+    """An update removed for good (its session deleted, say) takes its photo file along."""
+    if instance.image:
+        transaction.on_commit(partial(instance.image.storage.delete, instance.image.name))
+
+
+@receiver(post_delete, sender=Session)
+def forget_deleted_session(sender, instance, **kwargs):
+    forget_states(instance.slug)
+
+
+# --- The write path -------------------------------------------------------------------
+# Every write from the API, the pages and the admin goes through these: each bumps its
+# session's version in the writer's transaction and drops the cached states on commit.
+
+IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
+CONFERENCE_STATE = "conference-state"
+
+
+class Refused(Exception):
+    """A write the write path will not make, and why: the API answers {"detail": message}, a page the text."""
+
+    def __init__(self, message, status=422):
+        super().__init__(message)
+        self.status = status
+
+
+def state_key(slug):
+    return f"session-state:{slug}"
+
+
+def forget_states(*slugs):
+    """Once the transaction commits, drop the cached state of these sessions and the conference's."""
+    keys = [CONFERENCE_STATE, *(state_key(slug) for slug in slugs if slug)]
+    transaction.on_commit(partial(cache.delete_many, keys))
 
 
 def bump_version(session_id):
@@ -544,35 +674,36 @@ def bump_version(session_id):
     the session until commit (SQLite serialises writers already), so versions commit in order."""
     Session.objects.filter(pk=session_id).update(version=F("version") + 1)
     version, slug = Session.objects.values_list("version", "slug").get(pk=session_id)
-    transaction.on_commit(lambda: cache.delete_many([state_key(slug), "conference-state"]))
+    forget_states(slug)
     return version
-
-
-def state_key(slug):
-    return f"session-state:{slug}"
 
 
 def save_update(update, **changes):
     """Create or change an update through the change cursor: the one door for writes. A photo
-    file lives as long as its row: removed if its save fails, or once another replaces it."""
+    file lives as long as its row: removed if its save fails, or once another replaces it.
+    Moved to another session, it leaves a note in the old one, whose readers drop it."""
     earlier = None
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
         earlier = Revision(
-            update=update,
-            body=update.body,
-            written_at=update.edited_at or update.created_at,
-            replaced_at=changes["edited_at"],
+            update=update, body=update.body, html=update.html, written_at=update.edited_at or update.created_at
         )
+    if changes.get("image") is False:  # a form's "clear"
+        changes["image"] = ""
     replaced = update.image.name if update.pk and "image" in changes else None
+    left = update.session_id if update.pk and changes.get("session", update.session) != update.session else None
     for name, value in changes.items():
         setattr(update, name, value)
+    update.html = render_markdown(update.body)  # before any write: Refused if it cannot be drawn
     uploading = bool(update.image) and not update.image._committed
     try:
         with transaction.atomic():
+            if left:
+                MovedUpdate.objects.create(session_id=left, update=update, version=bump_version(left))
             update.version = bump_version(update.session_id)
             update.save()
             if earlier:
+                earlier.replaced_at = changes["edited_at"]
                 earlier.save()
             if replaced and replaced != update.image.name:
                 transaction.on_commit(partial(update.image.storage.delete, replaced))
@@ -581,13 +712,6 @@ def save_update(update, **changes):
             update.image.storage.delete(update.image.name)
         raise
     return update
-
-
-@receiver(post_delete, sender=Update)
-def remove_photo_file(sender, instance, **kwargs):
-    """An update removed for good (its session deleted, say) takes its photo file along."""
-    if instance.image:
-        transaction.on_commit(partial(instance.image.storage.delete, instance.image.name))
 
 
 def find_update(pk, deleted=False):
@@ -617,6 +741,37 @@ def publish_update(session, author, body="", pinned=False, image=None, image_alt
         return Update.objects.get(session=session, idempotency_key=key), False
 
 
+def post_new_update(session, author, data, image=None, key=None):
+    """Post from the API or the author's page: text or a photo, drawn anew, once per key.
+    Refused: 413 for a photo over the size limit, 409 for a key already used for other
+    text (a new post under an old key would be silently dropped), 422 for the rest."""
+    if not data.body and not image:
+        raise Refused(EMPTY_UPDATE)
+    try:
+        photo = slide_photo(image) if image else None
+    except ValidationError as error:
+        raise Refused(error.messages[0], 413 if error.code == "too_large" else 422) from None
+    update, created = publish_update(
+        session, author, body=data.body, pinned=data.pinned, image=photo, image_alt=data.image_alt, key=key
+    )
+    if not created and data.body != (update.revisions.last() or update).body:  # the text first posted
+        raise Refused("This idempotency key was used for another update; send a new key with a new one.", 409)
+    return update, created
+
+
+def unique_slug(title, starts_at, room=""):
+    """A slug from the title, transliterated (Straßen: strassen); from the start and room where
+    nothing readable is left; numbered when taken."""
+    apostrophes = [["'", ""], ["\u2019", ""]]  # Django's becomes djangos, as Django's own slugify has it
+    base = slugify(title, max_length=90, word_boundary=True, replacements=apostrophes)
+    base = base or slugify(f"{starts_at:%Y-%m-%d %H%M} {room}", max_length=90)
+    slug, n = base, 1
+    while Session.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 def save_session(session):
     """Save a session and bump its version, so open pages learn of the change."""
     with transaction.atomic():
@@ -640,57 +795,17 @@ def with_session(updates, session):
 
 def changes_since(session, since=None):
     """What a reader needs to catch up: (cursor, updates, deleted ids); without `since` (or with one
-    from the future), the whole state. The cursor, read first, bounds the rows: it never runs ahead."""
+    from the future), the whole state. The cursor, read first, bounds the rows: it never runs ahead.
+    An update moved away counts as deleted here, unless it has come back since."""
     cursor = Session.objects.values_list("version", flat=True).get(pk=session.pk)
     rows = Update.objects.filter(session=session, version__lte=cursor).select_related("author")
     if since is None or since > cursor:
         return cursor, with_session(rows.current(), session), []
     changed = with_session(rows.filter(version__gt=since), session)
     updates = [u for u in changed if not u.is_deleted]
-    deleted = [u.pk for u in changed if u.is_deleted]
+    moved = session.moved_away.filter(version__gt=since, version__lte=cursor).values_list("update_id", flat=True)
+    deleted = [u.pk for u in changed if u.is_deleted] + [pk for pk in moved if pk not in {u.pk for u in changed}]
     return cursor, updates, deleted
-
-
-class ApiToken(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, editable=False, help_text="Start of the token, to recognise it.")
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = "API token"
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash(raw):
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    def set_new_key(self):
-        """Give the token a fresh secret and return it: only its hash is kept."""
-        raw = "lb_" + secrets.token_urlsafe(32)
-        self.prefix, self.key_hash = raw[:10], self.hash(raw)
-        return raw
-
-    @classmethod
-    def issue(cls, user, name):
-        token = cls(user=user, name=name)
-        raw = token.set_new_key()
-        token.save()
-        return token, raw
-
-    @classmethod
-    def user_for(cls, raw):
-        digest = cls.hash(raw)
-        token = cls.objects.select_related("user").filter(key_hash=digest, revoked_at__isnull=True).first()
-        if token is None or not hmac.compare_digest(token.key_hash, digest) or not token.user.is_active:
-            return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-        return token.user
 
 
 def can_post(user):
@@ -724,7 +839,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 
 
 def render_markdown(text):
-    """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list."""
+    """Markdown to HTML that is safe to put in a page: an allow-list, not a block-list. Text
+    nested too deep to draw in good time is Refused."""
+    try:
+        drawable(text)
+    except ValidationError as error:
+        raise Refused(error.messages[0]) from None
     rendered = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
     return nh3.clean(
         rendered,
@@ -780,9 +900,6 @@ def slide_photo(upload):
     return ContentFile(
         drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}"
     )
-
-
-IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
 
 
 # --- Demo data ------------------------------------------------------------------------
@@ -857,7 +974,7 @@ def move_demo(now=None):
         with transaction.atomic():
             Session.objects.filter(pk=session.pk).update(starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift)
             session.updates.update(created_at=F("created_at") + shift)
-        cache.delete(state_key(session.slug))
+            forget_states(session.slug)
         moved += 1
     return moved
 
@@ -985,6 +1102,64 @@ class UpdateAdmin(admin.ModelAdmin):
         return response
 
 
+# --- API ------------------------------------------------------------------------------
+
+CACHED_READS = {}  # route name: the query parameters its view reads (see ResponseCache)
+
+
+def cacheable(*query):
+    """Mark a public read that the response cache may answer again while the state of its
+    session (the slug in its path) or else the conference's stays the same."""
+
+    def mark(view):
+        CACHED_READS[view.__name__] = query
+        return view
+
+    return mark
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, editable=False, help_text="Start of the token, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def set_new_key(self):
+        """Give the token a fresh secret and return it: only its hash is kept."""
+        raw = "lb_" + secrets.token_urlsafe(32)
+        self.prefix, self.key_hash = raw[:10], self.hash(raw)
+        return raw
+
+    @classmethod
+    def issue(cls, user, name):
+        token = cls(user=user, name=name)
+        raw = token.set_new_key()
+        token.save()
+        return token, raw
+
+    @classmethod
+    def user_for(cls, raw):
+        digest = cls.hash(raw)
+        token = cls.objects.select_related("user").filter(key_hash=digest, revoked_at__isnull=True).first()
+        if token is None or not hmac.compare_digest(token.key_hash, digest) or not token.user.is_active:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -1004,7 +1179,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
 
 
-# --- API ------------------------------------------------------------------------------
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
 
 class ApiParser(Parser):
@@ -1015,7 +1190,7 @@ class ApiParser(Parser):
     def parse_body(self, request):
         try:
             data = super().parse_body(request)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep for Python to read
             raise HttpError(400, "The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise HttpError(400, "The body must be a JSON object.")
@@ -1025,15 +1200,12 @@ class ApiParser(Parser):
         if data is request.POST and request.content_type == "application/json":
             fields = self.parse_body(request)
             # Ninja reads a form field that is None as left out; JSON's null is a wrong value.
-            if nulls := [name for name in UpdateIn.model_fields if name in fields and fields[name] is None]:
+            if nulls := [name for name, value in fields.items() if value is None]:
                 raise HttpError(422, f"{', '.join(nulls)} must not be null.")
             return fields
         if data is request.POST and request.content_type not in FORM_TYPES:
             raise HttpError(415, "Send JSON (application/json) or a multipart form (multipart/form-data).")
         return super().parse_querydict(data, list_fields, request)
-
-
-FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
 
 app.api.parser = ApiParser()
@@ -1132,11 +1304,11 @@ class ChangesOut(Schema):
 
 
 # What the server accepts, said as patterns so that the OpenAPI document says it too: Python's
-# `re` checks them (regex_engine), as the tests read them. Controls are C0 and C1 (strip() eats U+0085).
-CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # lone surrogates: pydantic refuses those itself
+# `re` checks them (regex_engine), as the tests read them.
 PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
-SOME_TEXT = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"  # and not blank
-CONTROL_CHARACTERS = re.compile(f"[{CONTROL}]")
+SOME_TEXT = rf"^[^{CONTROL}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}]*$"  # and shows something
+ONE_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*$"  # a title, a room: no line breaks either
+SOME_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}{LINE_BREAK}]*$"
 # An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
 DATE_TIME = (
     r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
@@ -1146,23 +1318,30 @@ SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
 IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 
 
-def text(max_length, blank=True, **field):
+def text(max_length, blank=True, one_line=False, **field):
     """A text field: the schema gives its pattern, ApiSchema checks it with a plain message."""
-    return Field(max_length=max_length, json_schema_extra={"pattern": PLAIN_TEXT if blank else SOME_TEXT}, **field)
+    pattern = [[SOME_TEXT, PLAIN_TEXT], [SOME_LINE, ONE_LINE]][one_line][blank]
+    return Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **field)
 
 
 class ApiSchema(Schema):
-    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True)
+    """A JSON body: a field this API does not know is refused (422, naming it), not ignored."""
+
+    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True, extra="forbid")
 
     @field_validator("*")
     @classmethod
     def plain_text(cls, value, info):
         pattern = (cls.model_fields[info.field_name].json_schema_extra or {}).get("pattern")
-        if isinstance(value, str) and pattern in (PLAIN_TEXT, SOME_TEXT):
-            if CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and pattern in (PLAIN_TEXT, SOME_TEXT, ONE_LINE, SOME_LINE):
+            if re.search(f"[{CONTROL}]", value):
                 raise ValueError("must not contain control characters")
-            if pattern == SOME_TEXT and not value:  # surrounding white space is already stripped
-                raise ValueError("must not be empty")
+            if pattern in (ONE_LINE, SOME_LINE) and re.search(f"[{LINE_BREAK}]", value):
+                raise ValueError("must be one line, without line breaks")
+            if is_blank(value):  # nothing a reader would see: empty, or refused where text is needed
+                if pattern in (SOME_TEXT, SOME_LINE):
+                    raise ValueError("must not be empty")
+                return ""
         return value
 
 
@@ -1185,10 +1364,10 @@ TimeZoneName = Annotated[str, AfterValidator(known_zone), Field(json_schema_extr
 
 
 class SessionIn(ApiSchema):
-    title: str = text(200, blank=False)
+    title: str = text(200, blank=False, one_line=True)
     slug: str | None = Field(None, pattern=SLUG)
-    speakers: str = text(200, default="")
-    room: str = text(100, default="")
+    speakers: str = text(200, one_line=True, default="")
+    room: str = text(100, one_line=True, default="")
     description: str = text(5000, default="")
     starts_at: Rfc3339Time
     minutes: int = Field(ge=1, le=7 * 24 * 60, description="How long the session lasts.")
@@ -1197,9 +1376,9 @@ class SessionIn(ApiSchema):
 
 
 class SessionPatch(ApiSchema):
-    title: str | None = text(200, blank=False, default=None)
-    speakers: str | None = text(200, default=None)
-    room: str | None = text(100, default=None)
+    title: str | None = text(200, blank=False, one_line=True, default=None)
+    speakers: str | None = text(200, one_line=True, default=None)
+    room: str | None = text(100, one_line=True, default=None)
     description: str | None = text(5000, default=None)
     status: Session.Status | Literal["auto"] | None = Field(
         None, description="live, ended or upcoming to set it by hand; auto to follow the times."
@@ -1238,26 +1417,8 @@ class ComposeIn(UpdateIn):
     key: IdempotencyKey = None  # the author's page sends the draft's key as a field
 
 
-def post_new_update(session, author, data, image=None, key=None):
-    """Post from the API or the author's page: text or a photo, drawn anew, once per key.
-    Raises HttpError: 413 for a photo over the size limit, 409 for a key already used for
-    other text (a new post under an old key would be silently dropped), 422 for the rest."""
-    if not data.body and not image:
-        raise HttpError(422, EMPTY_UPDATE)
-    try:
-        photo = slide_photo(image) if image else None
-    except ValidationError as error:
-        raise HttpError(413 if error.code == "too_large" else 422, error.messages[0]) from None
-    update, created = publish_update(
-        session, author, body=data.body, pinned=data.pinned, image=photo, image_alt=data.image_alt, key=key
-    )
-    if not created and data.body != (update.revisions.last() or update).body:  # the text first posted
-        raise HttpError(409, "This idempotency key was used for another update; send a new key with a new one.")
-    return update, created
-
-
 class TokenIn(ApiSchema):
-    name: str = text(100, blank=False, default="API token")
+    name: str = text(100, blank=False, one_line=True, default="API token")
 
 
 class TokenOut(Schema):
@@ -1272,15 +1433,6 @@ SlugText = Annotated[str, StringConstraints(pattern=SLUG)]
 UpdateId = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
-def unique_slug(title):
-    base = slugify(title)[:90] or "session"
-    slug, n = base, 1
-    while Session.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 @app.api.get("/sessions", response={200: list[SessionOut], **READ_ERRORS}, tags=["read"])
 def list_sessions(request, status: Session.Status | None = None):
     sessions = Session.objects.all()
@@ -1289,11 +1441,13 @@ def list_sessions(request, status: Session.Status | None = None):
 
 
 @app.api.get("/sessions/{slug}", response={200: SessionOut, **READ_ERRORS}, tags=["read"])
+@cacheable()
 def get_session(request, slug: SlugText):
     return get_object_or_404(Session, slug=slug)
 
 
 @app.api.get("/sessions/{slug}/updates", response={200: ChangesOut, **READ_ERRORS}, tags=["read"])
+@cacheable("since")
 def session_updates(
     request, response: HttpResponse, slug: SlugText, since: int | None = Query(None, ge=0, le=MAX_VERSION)
 ):
@@ -1313,15 +1467,18 @@ def update_revisions(request, update_id: UpdateId):
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     posting_user(request)
-    if data.slug and Session.objects.filter(slug=data.slug).exists():
-        raise HttpError(409, f"A session with slug {data.slug!r} exists already.")
     fields = data.dict(exclude={"status", "slug", "minutes"})
-    session = Session.objects.create(
-        **fields,
-        ends_at=data.starts_at + timedelta(minutes=data.minutes),
-        slug=data.slug or unique_slug(data.title),
-        status_override=data.status or "",
-    )
+    slug = data.slug or unique_slug(data.title, data.starts_at, data.room)
+    try:  # the unique slug decides a race between two creates
+        with transaction.atomic():
+            session = Session.objects.create(
+                **fields,
+                ends_at=data.starts_at + timedelta(minutes=data.minutes),
+                slug=slug,
+                status_override=data.status or "",
+            )
+    except IntegrityError:
+        raise HttpError(409, f"A session with slug {slug!r} exists already.") from None
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
@@ -1419,6 +1576,11 @@ def create_token(request, data: TokenIn = Body(None)):
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
 
 
+@app.api.exception_handler(Refused)
+def refused(request, exc):
+    return JsonResponse({"detail": str(exc)}, status=exc.status)
+
+
 @app.api.exception_handler(OperationalError)
 @app.api.exception_handler(InterfaceError)
 def api_database_unavailable(request, exc):
@@ -1463,6 +1625,19 @@ def baked_media():
 # --- Pages and fragments --------------------------------------------------------------
 
 
+def shared_for(response, status=Session.Status.LIVE):
+    """Say how long a shared cache (a CDN) may keep a public answer: seconds while the
+    session (or, without one, the conference) may change, longer once it is over."""
+    max_age, s_maxage, stale = {
+        Session.Status.ENDED: (300, 3600, 86400),
+        Session.Status.UPCOMING: (0, POLL_SECONDS * 3, POLL_SECONDS * 6),
+    }.get(status, (0, max(1, POLL_SECONDS // 2), POLL_SECONDS))
+    patch_cache_control(
+        response, public=True, max_age=max_age, s_maxage=s_maxage, stale_while_revalidate=stale, stale_if_error=86400
+    )
+    return response
+
+
 def by_local_day(sessions):
     """[(day, sessions)] in the order given, each session under the day it starts on where it is."""
     days = defaultdict(list)
@@ -1493,6 +1668,7 @@ def now_and_next(sessions):
 
 
 @app.route("/", name="schedule", distill_file="index.html")
+@cacheable()
 @require_safe
 def schedule(request):
     sessions = list(published_sessions().with_update_counts())
@@ -1501,6 +1677,8 @@ def schedule(request):
         for status, title in SCHEDULE_SECTIONS
     ]
     sections[-1]["days"].reverse()  # the most recent day first
+    if BAKE:  # an archive has no "now": only the sections it has sessions in
+        sections = [section for section in sections if section["days"]]
     card_photo = Update.objects.current().filter(session__in=published_sessions()).exclude(image="").last()
     return shared_for(
         render(
@@ -1512,6 +1690,7 @@ def schedule(request):
 
 
 @app.route("/board/", name="board")
+@cacheable()
 @require_safe
 def board(request):
     """The schedule page's poll: its now-and-next board alone, for every reader at once."""
@@ -1624,6 +1803,7 @@ def reader_context(request, session):
 
 
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
+@cacheable("order")
 @require_safe
 def session_page(request, slug):
     """The page every reader shares, or for an author the same with the desk."""
@@ -1640,6 +1820,7 @@ def session_page(request, slug):
 
 
 @app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
+@cacheable()
 @require_safe
 def session_changes(request, slug, since):
     """The htmx poll: what changed since cursor N, drawn with the page's partials (the cursor is in
@@ -1652,8 +1833,8 @@ def session_changes(request, slug, since):
     else:
         session = get_object_or_404(Session, slug=slug)
         context = live_context(session, since)
-        # 286 is htmx's "stop polling"; the swapped-in poller says the session ended.
-        status = 286 if context["poll_seconds"] is None else 200
+        # The swapped-in poller says the session ended.
+        status = HTMX_STOP_POLLING if context["poll_seconds"] is None else 200
         response = shared_for(
             render(request, "liveblog/_partials.html#changes", context, status=status), session.status
         )
@@ -1662,7 +1843,7 @@ def session_changes(request, slug, since):
 
 
 def parse_cursor(value):
-    if value.isascii() and value.isdigit() and int(value) <= MAX_VERSION:
+    if len(value) <= len(str(MAX_VERSION)) and value.isascii() and value.isdigit() and int(value) <= MAX_VERSION:
         return int(value)
     return None
 
@@ -1727,8 +1908,8 @@ def author_input(schema, request):
     try:
         return schema.model_validate({name: request.POST[name] for name in schema.model_fields if name in request.POST})
     except PydanticValidationError as error:
-        raise HttpError(
-            422, " ".join(f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}." for e in error.errors())
+        raise Refused(
+            " ".join(f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}." for e in error.errors())
         ) from None
 
 
@@ -1739,8 +1920,8 @@ def plain_text_errors(view):
     def answer(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except HttpError as error:
-            return author_error(str(error), error.status_code)
+        except Refused as error:
+            return author_error(str(error), error.status)
 
     return answer
 
@@ -1775,7 +1956,7 @@ def author_status(request, slug):
     set_status(session, status)
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
-    return HttpResponse(headers={"HX-Refresh": "true"})
+    return HttpResponseClientRefresh()
 
 
 @app.route("/updates/<int:pk>/edit/", name="author_edit")
@@ -1823,8 +2004,10 @@ def author_restore(request, pk):
 def media(request, path):
     if not SERVE_MEDIA:
         raise Http404("Slide photos are served by the web server.")
+    if len(path) > 200:  # the names it writes are short; a long one would fail in the file system
+        raise Http404("No such photo.")
     response = serve_static(request, path, document_root=settings.MEDIA_ROOT)
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    patch_cache_control(response, public=True, max_age=31536000, immutable=True)
     return response
 
 
@@ -1834,7 +2017,7 @@ def favicon(request):
     """Browsers, feed readers and crawlers ask for /favicon.ico whatever a page links to."""
     icon = open(finders.find("liveblog/favicon.ico"), "rb")  # noqa: SIM115 (FileResponse closes it)
     response = FileResponse(icon, content_type="image/x-icon")
-    response["Cache-Control"] = "public, max-age=86400"
+    patch_cache_control(response, public=True, max_age=86400)
     return response
 
 
@@ -1898,10 +2081,14 @@ def baked_updates():
 
 
 @app.route("/sessions/<slug:slug>/updates/<int:pk>/", name="update_page", distill_func=baked_updates)
+@cacheable()
 @require_safe
 def update_page(request, slug, pk):
     """One update in its session's context, with a link preview of its own; 410 once deleted."""
-    update = get_object_or_404(Update.objects.select_related("session", "author"), session__slug=slug, pk=pk)
+    update = get_object_or_404(Update.objects.select_related("session", "author"), pk=pk)
+    if update.session.slug != slug:  # moved to another session: its old link follows it
+        get_object_or_404(MovedUpdate, update=update, session__slug=slug)
+        return HttpResponsePermanentRedirect(update.get_absolute_url())
     response = render(
         request,
         "liveblog/update.html",
@@ -1915,6 +2102,7 @@ EMBED_FRAMING = {"frame-ancestors": EMBED_ORIGINS or ["'none'"]}
 
 
 @app.route("/sessions/<slug:slug>/embed/", name="session_embed")
+@cacheable("order")
 @require_safe
 @xframe_options_exempt
 @csp_replace(EMBED_FRAMING)
@@ -1954,6 +2142,16 @@ class UpdatesFeed(Feed):
     def item_updateddate(self, update):
         return update.edited_at or update.created_at
 
+    def get_feed(self, obj, request):
+        self.request = request  # for links on LIVEBLOG_SITE_URL where it is set, as every page's
+        return super().get_feed(obj, request)
+
+    def feed_url(self):
+        return absolute_url(self.request, self.request.path)
+
+    def item_link(self, update):
+        return absolute_url(self.request, update.get_absolute_url())
+
     def item_author_name(self, update):
         return update.author_name
 
@@ -1972,7 +2170,7 @@ class SessionFeed(UpdatesFeed):
         return " · ".join(filter(None, [session.speakers, session.room]))
 
     def link(self, session):
-        return session.get_absolute_url()
+        return absolute_url(self.request, session.get_absolute_url())
 
     def items(self, session):
         return with_session(
@@ -1987,7 +2185,7 @@ class ConferenceFeed(UpdatesFeed):
         return f"{CONFERENCE_NAME}: every session"
 
     def link(self):
-        return reverse("schedule")
+        return absolute_url(self.request, reverse("schedule"))
 
     def item_title(self, update):
         return f"{update.session.title}: {super().item_title(update)}"
@@ -2002,11 +2200,13 @@ class ConferenceFeed(UpdatesFeed):
 
 
 @app.route("/feed.xml", name="conference_feed", distill=True)
+@cacheable()
 def conference_feed(request):
     return shared_for(ConferenceFeed()(request))
 
 
 @app.route("/sessions/<slug:slug>/feed.xml", name="session_feed", distill_func=baked_slugs)
+@cacheable()
 def session_feed(request, slug):
     return shared_for(SessionFeed()(request, slug=slug), get_object_or_404(Session, slug=slug).status)
 
@@ -2050,6 +2250,7 @@ def markdown_response(text):
 
 
 @app.route("/sessions/<slug:slug>.md", name="session_markdown", distill_func=baked_slugs)
+@cacheable()
 @require_safe
 def session_markdown(request, slug):
     session = get_object_or_404(Session, slug=slug)
@@ -2057,6 +2258,7 @@ def session_markdown(request, slug):
 
 
 @app.route("/conference.md", name="conference_markdown", distill=True)
+@cacheable()
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
@@ -2090,12 +2292,14 @@ def calendar_response(request, sessions, name):
 
 
 @app.route("/schedule.ics", name="conference_calendar", distill_file="schedule.ics")
+@cacheable()
 @require_safe
 def conference_calendar(request):
     return shared_for(calendar_response(request, published_sessions(), CONFERENCE_NAME))
 
 
 @app.route("/sessions/<slug:slug>.ics", name="session_calendar", distill_func=baked_slugs)
+@cacheable()
 @require_safe
 def session_calendar(request, slug):
     session = get_object_or_404(Session, slug=slug)
@@ -2106,19 +2310,6 @@ def session_calendar(request, slug):
 # A public GET or HEAD that Django answered for the current state of what it shows (a session's
 # or the conference's) is answered again from memory before Django runs, a 304 too. Signed-in
 # users, credentials, writes, bodies and unknown sessions go through Django.
-
-
-def shared_for(response, status=Session.Status.LIVE):
-    """Say how long a shared cache (a CDN) may keep a public answer: seconds while the
-    session (or, without one, the conference) may change, longer once it is over."""
-    if status == Session.Status.ENDED:
-        keep = "max-age=300, s-maxage=3600, stale-while-revalidate=86400"
-    elif status == Session.Status.UPCOMING:
-        keep = f"max-age=0, s-maxage={POLL_SECONDS * 3}, stale-while-revalidate={POLL_SECONDS * 6}"
-    else:
-        keep = f"max-age=0, s-maxage={max(1, POLL_SECONDS // 2)}, stale-while-revalidate={POLL_SECONDS}"
-    response["Cache-Control"] = f"public, {keep}, stale-if-error=86400"
-    return response
 
 
 def cached_states(key, read_rows):
@@ -2145,34 +2336,45 @@ def session_state(slug):
 def conference_state():
     """The state of every session at once: what the schedule, the conference feed and notes show."""
     return cached_states(
-        "conference-state",
+        CONFERENCE_STATE,
         lambda: published_sessions().values_list("version", "status_override", "starts_at", "ends_at"),
     )
 
 
-SESSION_READS = re.compile(
-    r"^/(?:api/)?sessions/(?P<slug>[-a-zA-Z0-9_]{1,100})"
-    r"(/|/changes/\d+/|/updates|/updates/\d+/|/embed/|/feed\.xml|\.md|\.ics)$"
-)
-CONFERENCE_READS = {"/", "/board/", "/feed.xml", "/schedule.ics", "/conference.md"}
 KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
-RESPONSE_CACHE_SIZE = 2000
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+
+
+@lru_cache(maxsize=4096)
+def read_route(path):
+    """(slug or None, the query parameters its view reads) for a route marked @cacheable, else None."""
+    try:
+        match = resolve(path)
+    except Http404:
+        return None
+    if (query := CACHED_READS.get(match.url_name)) is None:
+        return None
+    return match.kwargs.get("slug"), query
 
 
 class ResponseCache:
-    """The WSGI application in front of Django's, answering what it can from memory."""
+    """The WSGI application in front of Django's, answering what it can from memory: least
+    recently used answers go first once they fill RESPONSE_CACHE_MB. Threads share it."""
 
-    def __init__(self, django):
-        self.django = django
-        self.responses = {}
+    def __init__(self, django, max_bytes=RESPONSE_CACHE_MB * 1024 * 1024):
+        self.django, self.max_bytes, self.size = django, max_bytes, 0
+        self.responses = OrderedDict()
+        self.lock = threading.Lock()
+        self.signed_in = f"{settings.SESSION_COOKIE_NAME}="
 
     def __call__(self, environ, start_response):
         key = self.key(environ)
         if key is None:
             return self.django(environ, start_response)
-        if (stored := self.responses.get(key)) is None:
-            return self.ask_django(key, environ, start_response)
-        status, headers, body = stored
+        with self.lock:
+            if stored := self.responses.get(key):
+                self.responses.move_to_end(key)
+        status, headers, body = stored or self.ask_django(key, environ)
         etag = next((value for name, value in headers if name == "ETag"), None)
         # Quoted ETags cannot match inside one another, and W/-weakened ones (gzip) match too.
         if etag and etag.removeprefix("W/") in environ.get("HTTP_IF_NONE_MATCH", ""):
@@ -2186,51 +2388,51 @@ class ResponseCache:
         if (
             environ["REQUEST_METHOD"] not in ("GET", "HEAD")
             or "HTTP_AUTHORIZATION" in environ
-            or "sessionid=" in environ.get("HTTP_COOKIE", "")
+            or self.signed_in in environ.get("HTTP_COOKIE", "")
             or environ.get("CONTENT_LENGTH", "0") not in ("", "0")
+            or (read := read_route(environ.get("PATH_INFO", ""))) is None
         ):
             return None
-        path = environ.get("PATH_INFO", "")
+        slug, query = read
         try:
-            if path in CONFERENCE_READS:
-                state = conference_state()
-            elif match := SESSION_READS.match(path):
-                state = session_state(match["slug"])
-            else:
-                return None
+            state = session_state(slug) if slug else conference_state()
         except (Http404, OperationalError, InterfaceError):  # Django says so, in its own words
             return None
         return (
-            path,
-            environ.get("QUERY_STRING", ""),
+            environ["PATH_INFO"],
+            tuple(pair for pair in parse_qsl(environ.get("QUERY_STRING", ""), True) if pair[0] in query),
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_X_FORWARDED_PROTO"),
             environ.get("HTTP_HOST"),
             environ.get("HTTP_HX_REQUEST"),
             "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
             state,
         )
 
-    def ask_django(self, key, environ, start_response):
+    def ask_django(self, key, environ):
+        """Django's whole answer, asked without conditions so that a 304 of its own is not all
+        there is to keep; kept if it is public and new."""
         answer = {}
-
-        def keep(status, headers, exc_info=None):
-            answer.update(status=status, headers=headers)
-            return start_response(status, headers, exc_info)
-
-        chunks = self.django(environ, keep)
+        chunks = self.django({k: v for k, v in environ.items() if k not in CONDITIONS}, lambda *a: answer.update(a=a))
         try:
             body = b"".join(chunks)
         finally:
             getattr(chunks, "close", lambda: None)()
-        headers = {name.lower(): value for name, value in answer["headers"]}
+        status, headers = answer["a"][:2]
+        kept = {name.lower(): value for name, value in headers}
         if (
-            answer["status"][:3] in ("200", "286")
-            and headers.get("cache-control", "").startswith("public")
-            and "set-cookie" not in headers
+            status[:3] not in ("200", str(HTMX_STOP_POLLING))
+            or not kept.get("cache-control", "").startswith("public")
+            or "set-cookie" in kept
         ):
-            if len(self.responses) >= RESPONSE_CACHE_SIZE:
-                self.responses.pop(next(iter(self.responses)), None)  # the oldest
-            self.responses[key] = (answer["status"], answer["headers"], body)
-        return [body]
+            return status, headers, body
+        with self.lock:
+            if key not in self.responses:
+                self.responses[key] = (status, headers, body)
+                self.size += len(body) + 512  # and about so much for its key and headers
+            while self.size > self.max_bytes and self.responses:
+                self.size -= len(self.responses.popitem(last=False)[1][2]) + 512
+        return status, headers, body
 
 
 # --- HTTP: database failures ----------------------------------------------------------

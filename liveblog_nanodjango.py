@@ -37,8 +37,8 @@ from nanodjango import hookimpl
 
 NANODJANGO_VERSION = "0.17.1"  # the converter these patches were written against
 APP_NAME = "liveblog"
-NANODJANGO_ONLY = {"LiveblogDjango", "debug_setting", "DEMO"}  # what a Django project has no use for
-NANODJANGO_SETTINGS = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR"}
+NANODJANGO_ONLY = {"LiveblogDjango", "debug_setting", "DEMO", "development_wsgi"}  # what a Django project has no use for
+NANODJANGO_SETTINGS = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR", "WSGI_APPLICATION"}
 LOAD_DEMO_COMMAND = """from django.core.management.base import BaseCommand
 
 from {package}.demo import load_demo
