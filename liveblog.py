@@ -61,6 +61,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
@@ -227,11 +228,13 @@ if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in
 def refuse_unsafe_production_settings(debug, secret_key):
     """Production (nanodjango serve, granian, gunicorn) will not run on the development key."""
     if not debug and secret_key == DEVELOPMENT_SECRET_KEY:
-        raise SystemExit(
+        print(
             "liveblog refuses to serve in production with the development secret key.\n"
             "Set DJANGO_SECRET_KEY to a long random value, for example the output of\n"
-            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "  python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+            file=sys.stderr,
         )
+        raise SystemExit(3)  # gunicorn's "worker failed to boot": it stops rather than start another
 
 
 class LiveblogDjango(Django):
@@ -279,7 +282,7 @@ class LiveblogDjango(Django):
 
 
 # A WSGI server that imports liveblog:app serves production: refuse before the first request.
-if Path(sys.argv[0]).name in {"granian", "gunicorn"}:
+if {"granian", "gunicorn"} & set(Path(sys.argv[0]).parts):  # granian, or python -m granian
     refuse_unsafe_production_settings(debug_setting.get("DEBUG", False), SECRET_KEY)
 
 app = LiveblogDjango(
@@ -288,14 +291,14 @@ app = LiveblogDjango(
     DATABASES={"default": database_settings(DATABASE_URL)},
     EXTRA_APPS=["ninja", "django_htmx", "csp", "template_partials", "axes"],
     MIDDLEWARE=lambda middleware: [
-        "liveblog.RequestSizeLimitMiddleware",
+        "liveblog.RequestLimitsMiddleware",
         "django.middleware.gzip.GZipMiddleware",
         "django.middleware.http.ConditionalGetMiddleware",
         *middleware,
         "django_htmx.middleware.HtmxMiddleware",
         "csp.middleware.CSPMiddleware",
         "liveblog.DatabaseUnavailableMiddleware",
-        "liveblog.SignInLockoutMiddleware",
+        "liveblog.RefusalsMiddleware",
     ],
     # django-axes counts failed sign-ins (the login page, the admin's, the API's passwords)
     # per address, and per account from each address, and refuses either for a cool-off:
@@ -307,7 +310,7 @@ app = LiveblogDjango(
     AXES_RESET_ON_SUCCESS=True,
     AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT=False,  # the cool-off ends, whoever keeps guessing
     AXES_CLIENT_IP_CALLABLE=client_address,
-    SILENCED_SYSTEM_CHECKS=["axes.W002"],  # SignInLockoutMiddleware answers axes' lockouts, not AxesMiddleware
+    SILENCED_SYSTEM_CHECKS=["axes.W002"],  # RefusalsMiddleware answers axes' lockouts, not AxesMiddleware
     CONTENT_SECURITY_POLICY=CONTENT_SECURITY_POLICY,
     SECURE_REFERRER_POLICY="same-origin",
     SECURE_CONTENT_TYPE_NOSNIFF=True,
@@ -375,9 +378,9 @@ POST_PERMISSION = "liveblog.post_updates"
 # (white space, and format characters such as U+200B, invisible fillers and variation selectors).
 CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 LINE_BREAK = r"\n\r\u2028\u2029"
-INVISIBLE = (
+INVISIBLE = (  # within the Basic Multilingual Plane, so that JavaScript's patterns read it too
     r"\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
-    r"\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e007f"
+    r"\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
 )
 
 
@@ -1198,7 +1201,7 @@ class ApiParser(Parser):
 
     def parse_querydict(self, data, list_fields, request):
         if data is request.POST and request.content_type == "application/json":
-            fields = self.parse_body(request)
+            fields = request.form_fields = self.parse_body(request)
             # Ninja reads a form field that is None as left out; JSON's null is a wrong value.
             if nulls := [name for name, value in fields.items() if value is None]:
                 raise HttpError(422, f"{', '.join(nulls)} must not be null.")
@@ -1497,6 +1500,8 @@ def change_session(request, slug: SlugText, data: SessionPatch):
 
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
 # multipart form with a photo. Either must carry text, or the form a photo.
+JSON_UPDATE = UpdateIn.model_json_schema()  # its fields, and no others
+JSON_UPDATE["required"], JSON_UPDATE["properties"]["body"]["pattern"] = ["body"], SOME_TEXT  # no photo: text
 NEW_UPDATE_BODY = {
     "requestBody": {
         "content": {
@@ -1505,29 +1510,14 @@ NEW_UPDATE_BODY = {
                     "anyOf": [
                         {"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
                         {"required": ["image"]},
-                    ]
+                    ],
+                    "additionalProperties": False,
                 },
                 "encoding": {
-                    "image": {
-                        "contentType": ", ".join(f"image/{kind.lower()}" for kind in IMAGE_FORMATS if kind != "MPO")
-                    }
+                    "image": {"contentType": ", ".join(f"image/{k.lower()}" for k in IMAGE_FORMATS if k != "MPO")}
                 },
             },
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["body"],
-                    "properties": {
-                        "body": {
-                            "type": "string",
-                            "maxLength": MAX_BODY_LENGTH,
-                            "pattern": SOME_TEXT,
-                            "description": "Markdown",
-                        },
-                        "pinned": {"type": "boolean", "default": False},
-                    },
-                }
-            },
+            "application/json": {"schema": JSON_UPDATE},
         }
     }
 }
@@ -1550,6 +1540,11 @@ def post_update(
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = posting_user(request)
+    # Ninja's Form takes the fields it knows and drops the rest: a typo would pass unseen.
+    if unknown := sorted(set(getattr(request, "form_fields", request.POST)) - set(UpdateIn.model_fields)):
+        raise HttpError(
+            422, f"Unknown field(s): {', '.join(unknown)}; this operation takes {', '.join(UpdateIn.model_fields)}."
+        )
     update, created = post_new_update(get_object_or_404(Session, slug=slug), author, data, image, idempotency_key)
     return Status(201 if created else 200, update)
 
@@ -2313,20 +2308,22 @@ def session_calendar(request, slug):
 
 
 def cached_states(key, read_rows):
-    """Rows of (..., hand-set status, start, end), each with its status as of now: all a public read
-    depends on. Cached under key for VERSION_TTL (one cache call on a hit); a commit drops it."""
+    """Rows of (..., hand-set status, start, end), each as (..., start, end, status as of now): all a
+    public read depends on. Cached under key for VERSION_TTL (one cache call on a hit); a commit drops it."""
     states = cache.get(key)
     if states is None:
         states = [
             (*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()
         ]
         cache.set(key, states, VERSION_TTL)
-    now = time.time()
-    return tuple((*head, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in states)
+    now = time.time()  # the times too: the demo moves in time without a new version
+    return tuple(
+        (*head, starts, ends, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in states
+    )
 
 
 def session_state(slug):
-    """(id, version, status) of a session, else Http404 (and for VERSION_TTL, or till it is made)."""
+    """(id, version, start, end, status) of a session, else Http404 (and for VERSION_TTL, or till it is made)."""
     fields = ["id", "version", "status_override", "starts_at", "ends_at"]
     if not (states := cached_states(state_key(slug), lambda: Session.objects.filter(slug=slug).values_list(*fields))):
         raise Http404("No such session.")
@@ -2371,10 +2368,7 @@ class ResponseCache:
         key = self.key(environ)
         if key is None:
             return self.django(environ, start_response)
-        with self.lock:
-            if stored := self.responses.get(key):
-                self.responses.move_to_end(key)
-        status, headers, body = stored or self.ask_django(key, environ)
+        status, headers, body = self.recall(key) or self.ask_django(key, environ)
         etag = next((value for name, value in headers if name == "ETag"), None)
         # Quoted ETags cannot match inside one another, and W/-weakened ones (gzip) match too.
         if etag and etag.removeprefix("W/") in environ.get("HTTP_IF_NONE_MATCH", ""):
@@ -2426,16 +2420,25 @@ class ResponseCache:
             or "set-cookie" in kept
         ):
             return status, headers, body
+        return self.keep(key, (status, headers, body))
+
+    def recall(self, key):
+        with self.lock:
+            if stored := self.responses.get(key):
+                self.responses.move_to_end(key)
+            return stored
+
+    def keep(self, key, answer):
         with self.lock:
             if key not in self.responses:
-                self.responses[key] = (status, headers, body)
-                self.size += len(body) + 512  # and about so much for its key and headers
-            while self.size > self.max_bytes and self.responses:
+                self.responses[key] = answer
+                self.size += len(answer[2]) + 512  # and about so much for its key and headers
+            while self.size > self.max_bytes:
                 self.size -= len(self.responses.popitem(last=False)[1][2]) + 512
-        return status, headers, body
+        return answer
 
 
-# --- HTTP: database failures ----------------------------------------------------------
+# --- HTTP: refusals made outside the views ---------------------------------------------
 
 DATABASE_RETRY_SECONDS = 5
 
@@ -2461,7 +2464,7 @@ def database_unavailable(request):
         page=lambda message: HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503),
         retry_after=DATABASE_RETRY_SECONDS,
     )
-    response["Cache-Control"] = "no-store"
+    patch_cache_control(response, no_store=True)
     return response
 
 
@@ -2475,40 +2478,48 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
         return None
 
 
-# --- HTTP: request size ---------------------------------------------------------------
-
-
-class RequestSizeLimitMiddleware(MiddlewareMixin):
+class RequestLimitsMiddleware(MiddlewareMixin):
     """Refuses a body larger than any post can be from its Content-Length, before a byte of
-    it is read (Django limits form fields, not files): 413, and the upload goes no further."""
+    it is read (Django limits form fields, not files): 413, and the upload goes no further.
+    A multipart body that cannot be read (no boundary, say) is a 400 here, before any
+    sign-in or view meets it."""
 
     def process_request(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) <= MAX_REQUEST_BYTES:
-            return None
-        return refusal(
-            request, 413, f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB."
-        )
+        if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
+            return refusal(
+                request,
+                413,
+                f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB.",
+            )
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                request.POST  # noqa: B018 (read now, where an unreadable body can be answered)
+            except MultiPartParserError as error:
+                return refusal(request, 400, f"The multipart body cannot be read: {error}")
+        return None
 
 
-# --- HTTP: sign-in lockouts -------------------------------------------------------------
-
-
-class SignInLockoutMiddleware(MiddlewareMixin):
-    """A sign-in that django-axes refused (the address or the account failed too often of
-    late) gets 429 and when to try again: JSON from the API, the sign-in page otherwise."""
+class RefusalsMiddleware(MiddlewareMixin):
+    """A sign-in that django-axes refused (the address, or the account from it, failed too often
+    of late) gets 429 and when to try again: JSON from the API, the sign-in page otherwise.
+    And a method an API path does not take is refused in JSON, as the API's other errors are."""
 
     def process_response(self, request, response):
-        if not getattr(request, "axes_locked_out", False):
-            return response
-        return refusal(
-            request,
-            429,
-            "Too many failed sign-ins from this address or for this account; "
-            f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
-            page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
-            retry_after=AUTH_COOLOFF_SECONDS,
-        )
+        if getattr(request, "axes_locked_out", False):
+            return refusal(
+                request,
+                429,
+                "Too many failed sign-ins from this address or for this account; "
+                f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
+                page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
+                retry_after=AUTH_COOLOFF_SECONDS,
+            )
+        if response.status_code == 405 and request.path.startswith("/api/"):
+            allowed = response["Allow"]
+            response = refusal(request, 405, f"{request.method} is not allowed here; this path takes {allowed}.")
+            response["Allow"] = allowed
+        return response
 
 
 if __name__ == "__main__":

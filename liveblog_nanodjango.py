@@ -22,8 +22,8 @@ It works around these faults of nanodjango 0.17.1, each a small upstream fix:
 And it fills what the converter does not know of liveblog.py's idioms: settings built from
 the keywords given to `LiveblogDjango(...)` (MIDDLEWARE as a function of nanodjango's list,
 DEBUG from the environment, the refusal of the development key), `@admin.register` classes,
-signal receivers, middleware named in MIDDLEWARE, the response cache in front of the project's wsgi.py,
-the demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes.
+signal receivers and system checks, middleware named in MIDDLEWARE, the response cache in front of
+the project's wsgi.py, the demo loader and its seed, `app.api.<attribute> = ...`, and django-distill routes.
 tests/test_convert.py runs the project it writes.
 """
 
@@ -37,7 +37,12 @@ from nanodjango import hookimpl
 
 NANODJANGO_VERSION = "0.17.1"  # the converter these patches were written against
 APP_NAME = "liveblog"
-NANODJANGO_ONLY = {"LiveblogDjango", "debug_setting", "DEMO", "development_wsgi"}  # what a Django project has no use for
+NANODJANGO_ONLY = {
+    "LiveblogDjango",
+    "debug_setting",
+    "DEMO",
+    "development_wsgi",
+}  # what a Django project has no use for
 NANODJANGO_SETTINGS = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR", "WSGI_APPLICATION"}
 LOAD_DEMO_COMMAND = """from django.core.management.base import BaseCommand
 
@@ -252,11 +257,13 @@ def convert_build_settings(converter, resolver, settings_ast):
 
 @hookimpl
 def convert_build_app_models(converter, resolver, extra_src):
-    """Signal receivers (functions under `@receiver(...)`) beside the models they follow."""
+    """Signal receivers and system checks (functions under `@receiver(...)`, `@checks.register(...)`)
+    beside the models, which Django imports at start."""
     if not ours(converter):
         return
     for node in converter.ast.body:
-        if isinstance(node, ast.FunctionDef) and any("receiver" in ast.unparse(d) for d in node.decorator_list):
+        decorators = [ast.unparse(d) for d in getattr(node, "decorator_list", [])]
+        if isinstance(node, ast.FunctionDef) and any(d.startswith(("receiver", "checks.register")) for d in decorators):
             source, references = converter.collect_definition(node.name)
             resolver.add_references(references)
             extra_src.append(source)

@@ -257,3 +257,22 @@ def test_a_key_reused_for_other_text_is_refused_and_the_first_post_kept(client, 
     client.patch(f"/api/updates/{first.json()['id']}", {"body": "The first thought, edited"}, content_type=JSON, **auth)
     retried = client.post(url, {"body": "The first thought"}, content_type=JSON, **auth, **key)  # a late retry
     assert retried.status_code == 200 and retried.json()["id"] == first.json()["id"]
+
+
+@pytest.mark.parametrize("method, url", [("put", "/api/sessions"), ("delete", "/api/sessions/keynote")])
+def test_a_method_a_path_does_not_take_is_refused_in_json(client, session, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    assert "not allowed" in response.json()["detail"] and response["Allow"]
+
+
+def test_readers_see_an_authors_full_name_never_the_name_they_sign_in_with(client, session, poster):
+    from django.contrib.auth.models import User
+
+    nameless = User.objects.create_user("secret-login-name")
+    post(session, "signed", author=poster)
+    post(session, "unsigned", author=nameless)
+    authors = {u["body"]: u["author"] for u in client.get("/api/sessions/keynote/updates").json()["updates"]}
+    assert authors == {"signed": "Ada Author", "unsigned": None}
+    for path in ["/sessions/keynote/feed.xml", "/feed.xml", "/sessions/keynote/", "/sessions/keynote.md"]:
+        assert b"secret-login-name" not in client.get(path).content, path

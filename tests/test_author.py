@@ -201,3 +201,13 @@ def test_without_javascript_a_post_returns_to_the_page(author_client, session):
     response = author_client.post(f"/sessions/{session.slug}/updates/", {"body": "Plain form"})
     assert response.status_code == 302 and response["Location"] == f"/sessions/{session.slug}/"
     assert Update.objects.get().body == "Plain form"
+
+
+def test_signing_in_lands_on_the_schedule_or_the_page_the_author_came_from(client, poster):
+    from conftest import PASSWORD
+
+    signed_in = client.post("/login/", {"username": "author", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/"
+    client.logout()
+    back = client.post("/login/?next=/sessions/keynote/", {"username": "author", "password": PASSWORD})
+    assert back["Location"] == "/sessions/keynote/"

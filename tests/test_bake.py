@@ -12,6 +12,7 @@ import pytest
 from liveserver import ROOT, free_port, manage, start_process, stop_process
 
 pytestmark = pytest.mark.server
+SITE = "https://archive.example.org"  # where the archive will be served from
 
 
 DEMO_WITH_A_PHOTO = """
@@ -43,6 +44,7 @@ def bake(tmp_path, which, photo=True):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}",
         "LIVEBLOG_DEMO": "0",
         "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"),
+        "LIVEBLOG_SITE_URL": SITE,
     }
     manage(env, "migrate", "--noinput")
     demo = DEMO_WITH_A_PHOTO if photo else DEMO_WITH_A_PHOTO.split("photo = BytesIO()")[0]
@@ -144,3 +146,40 @@ def test_bake_the_demo_as_first_loaded_which_has_no_photo(tmp_path):
     out = bake(tmp_path, "ended", photo=False)
     assert len(list((out / "sessions").glob("*.md"))) == 10
     assert not (out / "media").exists()
+
+
+def test_every_absolute_link_is_on_the_archive_address_and_no_page_loads_debug_tools(tmp_path):
+    out = bake(tmp_path, "ended")
+    feeds = [out / "feed.xml", *(out / "sessions").glob("*/feed.xml")]
+    assert len(feeds) == 11
+    for feed in feeds:
+        text = feed.read_text()
+        links = re.findall(r'href="([^"]+)"', text)
+        assert links and all(link.startswith(SITE + "/") for link in links), feed
+        assert "localhost" not in text and "None://" not in text, feed
+    for page in out.rglob("*.html"):
+        html = page.read_text()
+        assert "localhost" not in html and "None://" not in html and 'data-debug="True"' not in html, page
+    assert (
+        f'<link rel="canonical" href="{SITE}/sessions/keynote-htmx-and-lateral-thinking/">'
+        in (out / "sessions" / "keynote-htmx-and-lateral-thinking" / "index.html").read_text()
+    )
+
+
+def test_the_baked_schedule_shows_only_what_it_holds(tmp_path):
+    schedule = (bake(tmp_path, "ended", photo=False) / "index.html").read_text()
+    assert "Earlier" in schedule
+    for empty in ["Now and next", "Live now", "Upcoming", "Nothing here."]:
+        assert empty not in schedule, empty
+
+
+def test_a_bake_without_a_public_address_is_refused_with_what_to_set(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}", "LIVEBLOG_BAKE": "ended"}
+    env.pop("LIVEBLOG_SITE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "nanodjango", "manage", "liveblog.py", "distill", "generate", "--output-directory",
+         str(tmp_path / "site"), "--force"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "set LIVEBLOG_SITE_URL" in done.stderr + done.stdout
+    assert not (tmp_path / "site").exists()

@@ -158,6 +158,19 @@ CASES = [
     ("post", "/api/sessions/keynote/updates", {"body": "x"}, JSON, "reader-token", 403),
     # the admin refuses a form without its CSRF token
     ("post", "/admin/liveblog/update/add/", {"session": "1", "body": "no csrf"}, None, "admin-no-csrf", 403),
+    # found by a security probe: each was a 500
+    ("get", "/sessions/keynote/changes/" + "9" * 4301 + "/", None, None, {"HTTP_HX_REQUEST": "true"}, 400),
+    ("get", "/sessions/nobody/changes/" + "9" * 5000 + "/", None, None, {}, 400),
+    ("get", "/media/slides/" + "a" * 300 + ".jpg", None, None, {}, 404),
+    ("get", "/media/" + "/".join(["b" * 250] * 4), None, None, {}, 404),
+    ("post", "/api/tokens", b"--x--", "multipart/form-data", "basic", 400),  # no boundary
+    ("post", "/api/tokens", b"--x--", "multipart/form-data; boundary=", "basic", 400),
+    ("post", "/login/", b"--x--", "multipart/form-data", {}, 400),
+    ("post", "/api/sessions/keynote/updates", '{"a":' * 100_000 + "1" + "}" * 100_000, JSON, "auth", 400),
+    ("post", "/api/sessions", "[" * 100_000 + "]" * 100_000, JSON, "auth", 400),
+    ("post", "/api/sessions/keynote/updates", {"body": "[" * 10_000}, JSON, "auth", 422),
+    ("patch", "/api/sessions/keynote", {"title": "Title\r\nX-INJECTED:1"}, JSON, "auth", 422),
+    ("patch", "/api/updates/{id}", {"body": "\u200b\u00a0"}, JSON, "auth", 422),
 ]
 
 

@@ -147,9 +147,10 @@ def test_a_refused_post_waits_with_its_error_while_the_others_go_through(server,
 
     refused = author.locator("#outbox-posts > li.refused")
     refused.get_by_text("must not contain control characters").wait_for(timeout=WAIT)
-    waiting(author, 1)
     assert refused.locator(".badge").inner_text() == "Not posted"
     assert_posted(author, server, "refused", ["One", "Three"])
+    # the refused post is named as refused, not counted as waiting to send
+    assert author.locator("#outbox-status").inner_text() == "1 refused: edit or discard it"
 
     refused.get_by_role("button", name="Edit").click()  # back into the box, to fix and post again
     author.locator("#outbox").wait_for(state="hidden")

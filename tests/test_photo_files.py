@@ -80,3 +80,18 @@ def test_a_photo_replaced_in_the_admin_is_removed_once_committed(
     assert response.status_code == 302
     update.refresh_from_db()
     assert old not in files_on_disk() and files_on_disk() == [Path(update.image.name).name]
+
+
+def test_a_photo_cleared_in_the_admin_goes_and_the_update_stays(
+    client, admin_user, session, django_capture_on_commit_callbacks
+):
+    update, _ = publish_update(session, admin_user, body="Slide", image=photo())
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/liveblog/update/{update.pk}/change/",
+            {"session": session.pk, "body": "Slide", "image-clear": "on", "image_alt": "", "pinned": ""},
+        )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert not update.image and update.body == "Slide" and files_on_disk() == []

@@ -98,3 +98,51 @@ def test_liveblog_py_stays_within_its_line_budget():
     """The round's rule: a capability comes with the fewest lines that do it well (ruff lays them out)."""
     lines = (Path(__file__).resolve().parent.parent / "liveblog.py").read_text().count("\n")
     assert lines <= 2700, f"liveblog.py is {lines} lines; the budget is 2,700"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("command", [["granian", "--interface", "wsgi"], ["gunicorn"]])
+def test_a_wsgi_server_refuses_to_start_on_the_development_key(tmp_path, command):
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"}
+    args = [sys.executable, "-m", *command, "--workers", "1", *(["--port", "0"] if "granian" in command else [])]
+    done = subprocess.run(
+        [*args, "liveblog:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )  # exits by itself: it never serves a request
+    assert done.returncode != 0
+    assert "refuses to serve in production with the development secret key" in done.stdout + done.stderr
+
+
+def run_python(code, **env):
+    base = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:////tmp/unused.sqlite3"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+    return out.stdout.strip(), out.stderr
+
+
+def test_allowed_hosts_follow_the_public_address_unless_set():
+    code = "import liveblog; from django.conf import settings; print(' '.join(settings.ALLOWED_HOSTS))"
+    assert run_python(code)[0] == "*"  # development: any
+    assert run_python(code, LIVEBLOG_SITE_URL="https://live.example.org")[0] == "live.example.org"
+    assert run_python(code, LIVEBLOG_SITE_URL="https://x.org", ALLOWED_HOSTS="a.org,b.org")[0] == "a.org b.org"
+
+
+def test_production_with_any_host_is_warned_of_at_start():
+    code = "import liveblog; from django.core import checks; print([m.id for m in checks.run_checks()])"
+    assert "liveblog.W001" in run_python(code, DJANGO_DEBUG="0")[0]
+    assert "liveblog.W001" not in run_python(code, DJANGO_DEBUG="0", LIVEBLOG_SITE_URL="https://l.example.org")[0]
+    assert "liveblog.W001" not in run_python(code, DJANGO_DEBUG="1")[0]
+
+
+def test_nanodjango_run_serves_through_the_response_cache(db):
+    from django.core.servers.basehttp import get_internal_wsgi_application
+
+    served = get_internal_wsgi_application()  # what runserver serves
+    assert served.func == liveblog.app.wsgi and served.keywords == {"is_prod": False}
+    liveblog.app._wsgi_handler = None
+    import wsgiref.util
+
+    environ = {"PATH_INFO": "/api/sessions", "REQUEST_METHOD": "GET"}
+    wsgiref.util.setup_testing_defaults(environ)
+    b"".join(served(environ, lambda *args: None))
+    assert isinstance(liveblog.app._wsgi_handler, liveblog.ResponseCache)

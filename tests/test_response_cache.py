@@ -10,6 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
+import liveblog
 from liveblog import ResponseCache, save_update, set_status
 
 PUBLIC_READS = [
@@ -114,3 +115,81 @@ def test_variants_are_kept_apart(app, db):
     assert dict(gzipped[1]).get("Content-Encoding") == "gzip" and "Content-Encoding" not in dict(plain[1])
     other_host = app("/api/sessions/keynote/updates", HTTP_HOST="live.example.com")
     assert b"live.example.com" in other_host[2] and b"live.example.com" not in app("/api/sessions/keynote/updates")[2]
+
+
+def test_query_parameters_no_view_reads_share_one_entry(app, session):
+    post(session, "x")
+    first = app("/sessions/keynote/")
+    for tracking in ["?utm_source=a", "?utm_source=b&fbclid=1", "?x=" + "y" * 500]:
+        assert app(f"/sessions/keynote/{tracking}")[3] == 0, tracking  # the same entry, no new render
+    assert app("/sessions/keynote/?order=oldest")[3] > 0  # what the view reads is its own entry
+    assert app("/sessions/keynote/?utm_source=a&order=oldest")[3] == 0
+    assert app("/sessions/keynote/?utm_source=c")[2] == first[2]
+
+
+def test_every_cacheable_route_resolves_and_every_public_read_is_cacheable(db):
+    from django.urls import get_resolver
+
+    names = {pattern.name for pattern in get_resolver().url_patterns if getattr(pattern, "name", None)}
+    api_names = {p.name for p in get_resolver().resolve("/api/sessions").tried[-1][0].url_patterns if p.name}
+    assert set(liveblog.CACHED_READS) <= names | api_names  # no mark names a route that is not there
+    for path in PUBLIC_READS:
+        assert liveblog.read_route(path.partition("?")[0]) is not None, path
+    assert liveblog.read_route("/search/") is None and liveblog.read_route("/api/openapi.json") is None
+
+
+def test_it_evicts_the_least_recently_used_answers_by_size():
+    cache = ResponseCache(None, max_bytes=3 * 1512)  # three answers of 1,000 bytes, with their 512 for headers
+    for key in ["a", "b", "c"]:
+        cache.keep(key, ("200 OK", [], b"x" * 1000))
+    assert cache.recall("a")  # used again: now the most recent
+    cache.keep("d", ("200 OK", [], b"x" * 1000))  # over the bound: the least recently used goes
+    assert list(cache.responses) == ["c", "a", "d"] and cache.size == 3 * 1512
+    cache.keep("big", ("200 OK", [], b"x" * 2500))  # one answer's size counts, not one entry
+    assert list(cache.responses) == ["d", "big"]
+
+
+def test_the_scheme_and_the_session_cookie_name_are_respected(app, session, settings):
+    post(session, "x")
+    app("/sessions/keynote/", **{"wsgi.url_scheme": "https"})
+    assert app("/sessions/keynote/", **{"wsgi.url_scheme": "http"})[3] > 0  # not the https answer
+    assert app("/sessions/keynote/", HTTP_X_FORWARDED_PROTO="https")[3] > 0
+    settings.SESSION_COOKIE_NAME = "liveblog_session"
+    renamed = ResponseCache(WSGIHandler())
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sessions/keynote/", "HTTP_COOKIE": "liveblog_session=abc"}
+    wsgiref.util.setup_testing_defaults(environ)
+    assert renamed.key(environ) is None  # a signed-in user goes through Django
+
+
+def test_a_conditional_miss_still_keeps_the_whole_answer(app, session, client):
+    post(session, "x")
+    etag = client.get("/sessions/keynote/changes/0/", HTTP_HX_REQUEST="true")["ETag"]
+    # A CDN revalidating after a restart: the first request is a miss that carries If-None-Match.
+    status, _, body, queries = app("/sessions/keynote/changes/0/", HTTP_IF_NONE_MATCH=etag)
+    assert (status, body) == ("304 Not Modified", b"") and queries > 0
+    assert app("/sessions/keynote/changes/0/", HTTP_IF_NONE_MATCH=etag)[3] == 0  # kept: answered from memory
+    assert app("/sessions/keynote/changes/0/")[0].startswith("200")
+
+
+def test_it_is_safe_under_threads():
+    import threading
+
+    cache = ResponseCache(None, max_bytes=4 * 1024)  # a few entries: every keep evicts
+    errors = []
+
+    def use(offset):
+        try:
+            for n in range(3000):
+                cache.keep((offset, n), ("200 OK", [], b"x" * 100))
+                cache.recall((offset, n - 1))
+                cache.recall(((offset + 1) % 4, n))
+        except Exception as error:  # noqa: BLE001 (any error is the failure)
+            errors.append(error)
+
+    threads = [threading.Thread(target=use, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(cache.responses) * 612 == cache.size <= cache.max_bytes

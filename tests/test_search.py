@@ -116,3 +116,15 @@ def test_substring_search_elsewhere(client, conference):
         pytest.skip("PostgreSQL matches words, not parts of them")
     assert found("hyper") == ["Hypermedia is the engine of application state."]
     assert "<mark>Hypermedia</mark>" in results(client, "hyper")
+
+
+def test_marking_marks_each_word_that_holds_a_term_and_nothing_else():
+    from liveblog import marked
+
+    assert marked("Hypermedia & htmx, not HTML", ["htm", "hyper"]) == (
+        "<mark>Hypermedia</mark> &amp; <mark>htmx</mark>, not <mark>HTML</mark>"
+    )
+    # One long word and many terms (once quadratic: 4 s a query): every piece comes back once, marked once.
+    long_word = "x" * 9_900
+    text = f"{long_word} tail"
+    assert marked(text, [f"t{n}" for n in range(9)] + ["tail"]) == f"{long_word} <mark>tail</mark>"

@@ -211,3 +211,11 @@ def test_authors_get_a_copyable_iframe_snippet(author_client, session, monkeypat
     html = author_client.get("/sessions/keynote/").content.decode()
     assert "&lt;iframe src=&quot;http://testserver/sessions/keynote/embed/&quot;" in html
     assert 'data-copy-from="embed-code"' in html and "Sites that may show it: https://conf.example.org." in html
+
+
+def test_link_previews_name_the_conference(client, session, monkeypatch):
+    monkeypatch.setattr(liveblog, "CONFERENCE_NAME", "PyCon Testland 2026")
+    _, og, _ = extracted(client, "/sessions/keynote/")
+    assert og["og:site_name"] == "PyCon Testland 2026"
+    _, og, _ = extracted(client, "/")
+    assert og["og:site_name"] == "PyCon Testland 2026" and og["og:title"] == "Schedule · PyCon Testland 2026"

@@ -132,8 +132,15 @@
   function drawOutbox(posts, retrying) {
     outboxList.replaceChildren(...posts.map(drawPost));
     outboxSection.hidden = posts.length === 0;
-    const waiting = `${posts.length} waiting to send`;
-    outboxStatus.textContent = retrying ? `${waiting}: no connection, trying again…` : waiting;
+    // A refused post waits for the author, not for the network: count it apart.
+    const refused = posts.filter((post) => post.error).length;
+    const parts = [];
+    if (posts.length > refused) {
+      const waiting = `${posts.length - refused} waiting to send`;
+      parts.push(retrying ? `${waiting}: no connection, trying again…` : waiting);
+    }
+    if (refused) parts.push(`${refused} refused: edit or discard ${refused === 1 ? "it" : "them"}`);
+    outboxStatus.textContent = parts.join("; ");
   }
 
   const outbox = new window.LiveblogOutbox({ store, send, changed: drawOutbox, onSent: sent });
