@@ -688,16 +688,19 @@ def save_update(update, **changes):
     earlier = None
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
+        shown = update.edited_at or update.created_at
         earlier = Revision(
-            update=update, body=update.body, html=update.html, written_at=update.edited_at or update.created_at
+            update=update, body=update.body, html=update.html, written_at=shown, replaced_at=changes["edited_at"]
         )
     if changes.get("image") is False:  # a form's "clear"
         changes["image"] = ""
     replaced = update.image.name if update.pk and "image" in changes else None
-    left = update.session_id if update.pk and changes.get("session", update.session) != update.session else None
+    moved = update.pk and "session" in changes and changes["session"].pk != update.session_id
+    left = update.session_id if moved else None
     for name, value in changes.items():
         setattr(update, name, value)
-    update.html = render_markdown(update.body)  # before any write: Refused if it cannot be drawn
+    if "body" in changes or not update.pk:  # drawn once, before anything is written (or Refused)
+        update.html = render_markdown(update.body)
     uploading = bool(update.image) and not update.image._committed
     try:
         with transaction.atomic():
@@ -706,7 +709,6 @@ def save_update(update, **changes):
             update.version = bump_version(update.session_id)
             update.save()
             if earlier:
-                earlier.replaced_at = changes["edited_at"]
                 earlier.save()
             if replaced and replaced != update.image.name:
                 transaction.on_commit(partial(update.image.storage.delete, replaced))
@@ -912,17 +914,11 @@ def load_demo(now=None):
     demo, plan = demo_plan(now)
     created = 0
     for item, starts in plan:
+        described = {name: item[name] for name in ("title", "speakers", "room", "description")}
+        ends = starts + timedelta(minutes=item["minutes"])
         session, new = Session.objects.get_or_create(
             slug=item["slug"],
-            defaults={
-                "title": item["title"],
-                "speakers": item["speakers"],
-                "room": item["room"],
-                "description": item["description"],
-                "starts_at": starts,
-                "ends_at": starts + timedelta(minutes=item["minutes"]),
-                "time_zone": demo["time_zone"],
-            },
+            defaults={**described, "starts_at": starts, "ends_at": ends, "time_zone": demo["time_zone"]},
         )
         if not new:
             continue
@@ -1843,17 +1839,8 @@ def author_result(request, session, updates=(), deleted=(), undo=None, status=20
     (no JavaScript) goes back to the page instead."""
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
-    return render(
-        request,
-        "liveblog/_partials.html#author_result",
-        {
-            "session": session,
-            "updates": with_session(updates, session),
-            "deleted": deleted,
-            "undo": undo,
-        },
-        status=status,
-    )
+    context = {"session": session, "updates": with_session(updates, session), "deleted": deleted, "undo": undo}
+    return render(request, "liveblog/_partials.html#author_result", context, status=status)
 
 
 def author_error(message, status=422):
