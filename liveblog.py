@@ -22,13 +22,16 @@ import threading
 import time
 import zoneinfo
 from collections import OrderedDict, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache, partial, reduce, wraps
 from io import BytesIO
 from operator import attrgetter, or_
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.error import HTTPError
+from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.request import Request, urlopen
+from uuid import UUID
 
 import dj_database_url
 import icalendar
@@ -47,6 +50,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
@@ -80,6 +85,7 @@ from nanodjango import Django
 from PIL import Image, ImageOps
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     StrictBool,
@@ -141,7 +147,8 @@ BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for 
 SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
 # May frame /sessions/<slug>/embed/.
 EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()
-CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME") or "liveblog"  # in the header, titles, feeds and notes
+# In the header, titles, feeds and notes; unset, the title of the last schedule imported.
+CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME", "")
 CONFERENCE_LOGO = os.environ.get("LIVEBLOG_CONFERENCE_LOGO", "")  # an address, such as /media/logo.svg
 # A colour such as #8a1c7c, for links and the header's rule.
 ACCENT = readable_colour(os.environ.get("LIVEBLOG_ACCENT", ""))
@@ -327,6 +334,7 @@ app = LiveblogDjango(
     USE_TZ=True,
     LOGIN_URL="login",
     LOGIN_REDIRECT_URL="schedule",
+    FORMS_URLFIELD_ASSUME_HTTPS=True,  # Django 6's default for an address typed without its scheme
     # `nanodjango run` serves through the response cache too, as production does.
     WSGI_APPLICATION="liveblog.development_wsgi",
     ADMIN_URL="admin/",
@@ -453,13 +461,18 @@ class SessionQuerySet(models.QuerySet):
             Session.Status.UPCOMING: Q(starts_at__gt=now),
             Session.Status.ENDED: Q(ends_at__lte=now),
             Session.Status.LIVE: Q(starts_at__lte=now, ends_at__gt=now),
-        }[status]
+        }.get(status, Q(pk__in=[]))  # cancelled only by hand, or by an import
         return self.filter(Q(status_override=status) | Q(status_override="") & by_schedule)
 
     def with_update_counts(self):
         # An aggregate drops Meta.ordering (GROUP BY), so the schedule's order is asked for again.
         counted = self.annotate(update_count=Count("updates", filter=Q(updates__deleted_at__isnull=True)))
         return counted.order_by(*Session._meta.ordering)
+
+
+class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("links")  # every page, feed and answer shows them
 
 
 class UpdateQuerySet(models.QuerySet):
@@ -475,11 +488,14 @@ class Session(models.Model):
         UPCOMING = "upcoming", "Upcoming"
         LIVE = "live", "Live"
         ENDED = "ended", "Ended"
+        CANCELLED = "cancelled", "Cancelled"  # gone from the programme: never deleted, it may have updates
 
     title = models.CharField(max_length=200, validators=[one_line, shows_something])
     slug = models.SlugField(max_length=100, unique=True)
     speakers = models.CharField("speaker(s)", max_length=200, blank=True, validators=[one_line])
     room = models.CharField(max_length=100, blank=True, validators=[one_line])
+    track = models.CharField(max_length=100, blank=True, validators=[one_line])
+    language = models.CharField(max_length=35, blank=True, help_text="Of the talk, such as de or pt-BR.")
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField(help_text=LOCAL_TIME)
     ends_at = models.DateTimeField(help_text=LOCAL_TIME)
@@ -498,8 +514,11 @@ class Session(models.Model):
     )
     # The change cursor: bumped only by bump_version(), never written by save().
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # From a conference tool's schedule: the event's guid, and the conference it came with.
+    guid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    conference = models.CharField(max_length=200, blank=True, editable=False)
 
-    objects = SessionQuerySet.as_manager()
+    objects = SessionManager()
 
     class Meta:
         ordering = ["starts_at", "title"]
@@ -634,6 +653,59 @@ class MovedUpdate(models.Model):
         return f"{self.update} (left {self.session})"
 
 
+class LinkKind(models.TextChoices):  # beside SessionLink, not in it: the converter follows module-level names
+    TALK = "talk", "The talk's page"
+    SLIDES = "slides", "Slides"
+    RECORDING = "recording", "Recording"
+    LINK = "link", "Link"
+
+
+class SessionLink(models.Model):
+    """Slides, a recording, the talk's page: from the schedule, the admin or the API."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=10, choices=LinkKind.choices, default=LinkKind.LINK)
+    title = models.CharField(max_length=200, blank=True, validators=[one_line])
+    url = models.URLField("address", max_length=500, validators=[URLValidator(schemes=["http", "https"])])
+    from_schedule = models.BooleanField(default=False, editable=False)  # replaced by the next import
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title or self.get_kind_display()
+
+
+class ScheduleImport(models.Model):
+    """One import of a conference's schedule: where from, what it did, who and when; and for an
+    address, the validators of its last answer, for the next conditional request."""
+
+    source = models.CharField(max_length=500)
+    conference = models.CharField(max_length=200)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.conference} from {self.source}"
+
+    @property
+    def counts(self):
+        return {name: getattr(self, name) for name in ("created", "updated", "unchanged", "cancelled")}
+
+    @property
+    def summary(self):
+        return ", ".join(f"{count} {name}" for name, count in self.counts.items())
+
+
 @receiver(post_delete, sender=Update)
 def remove_photo_file(sender, instance, **kwargs):
     """An update removed for good (its session deleted, say) takes its photo file along."""
@@ -652,6 +724,7 @@ def forget_deleted_session(sender, instance, **kwargs):
 
 IDEMPOTENCY_KEY = re.compile(r"^[-_a-zA-Z0-9]{8,64}$")  # a draft's key, from the page or the API
 CONFERENCE_STATE = "conference-state"
+CONFERENCE_NAME_KEY = "conference-name"
 
 
 class Refused(Exception):
@@ -668,7 +741,7 @@ def state_key(slug):
 
 def forget_states(*slugs):
     """Once the transaction commits, drop the cached state of these sessions and the conference's."""
-    keys = [CONFERENCE_STATE, *(state_key(slug) for slug in slugs if slug)]
+    keys = [CONFERENCE_STATE, CONFERENCE_NAME_KEY, *(state_key(slug) for slug in slugs if slug)]
     transaction.on_commit(partial(cache.delete_many, keys))
 
 
@@ -888,46 +961,314 @@ def slide_photo(upload):
     )
 
 
-# --- Demo data ------------------------------------------------------------------------
+# --- Input: the text and times the server accepts -----------------------------------
 
-DEMO_FILE = BASE_DIR / "seed" / "demo-conference.json"
+# What the server accepts, said as patterns so that the OpenAPI document says it too: Python's
+# `re` checks them (regex_engine), as the tests read them.
+PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
+SOME_TEXT = rf"^[^{CONTROL}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}]*$"  # and shows something
+ONE_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*$"  # a title, a room: no line breaks either
+SOME_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}{LINE_BREAK}]*$"
+# An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
+DATE_TIME = (
+    r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
+)
+SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
+IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
+
+
+def text(max_length, blank=True, one_line=False, **field):
+    """A text field: the schema gives its pattern, PlainText checks it with a plain message."""
+    pattern = [[SOME_TEXT, PLAIN_TEXT], [SOME_LINE, ONE_LINE]][one_line][blank]
+    return Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **field)
+
+
+class PlainText(BaseModel):
+    """Text fields made with text(), checked with plain messages: API bodies and imported schedules."""
+
+    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def plain_text(cls, value, info):
+        pattern = (cls.model_fields[info.field_name].json_schema_extra or {}).get("pattern")
+        if isinstance(value, str) and pattern in (PLAIN_TEXT, SOME_TEXT, ONE_LINE, SOME_LINE):
+            if re.search(f"[{CONTROL}]", value):
+                raise ValueError("must not contain control characters")
+            if pattern in (ONE_LINE, SOME_LINE) and re.search(f"[{LINE_BREAK}]", value):
+                raise ValueError("must be one line, without line breaks")
+            if is_blank(value):  # nothing a reader would see: empty, or refused where text is needed
+                if pattern in (SOME_TEXT, SOME_LINE):
+                    raise ValueError("must not be empty")
+                return ""
+        return value
+
+
+def rfc3339_text(value):
+    if not isinstance(value, str) or not re.match(DATE_TIME, value):  # pydantic reads numbers as epoch seconds
+        raise ValueError("give the time as RFC 3339 text with its offset, such as 2025-09-08T09:00:00-05:00")
+    return value
+
+
+def known_zone(name):
+    try:
+        validate_time_zone(name)  # the model's own check and message
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
+    return name
+
+
+Rfc3339Time = Annotated[datetime, BeforeValidator(rfc3339_text), Field(json_schema_extra={"pattern": DATE_TIME})]
+TimeZoneName = Annotated[str, AfterValidator(known_zone), Field(json_schema_extra={"enum": sorted(known_time_zones())})]
+
+
+# --- The conference: its schedule imported and kept current, and the demo -------------
+# pretalx and frab export a schedule.json (conference, days, rooms, events): sessions are
+# keyed by the event's guid, so a new import updates them in place, and an event gone from
+# the conference's programme leaves its session cancelled, never deleted.
+
+SCHEDULE_BYTES = 20 * 1024 * 1024  # the most an import reads
+DURATION = r"^\d{1,3}:[0-5]\d(:[0-5]\d)?$"  # hh:mm, or hh:mm:ss
+
+
+class ScheduleLink(PlainText):
+    title: str = text(200, one_line=True, default="")
+    url: str = Field(max_length=500)
+    type: str | None = None
+
+
+Address = Annotated[str, Field(max_length=500)]  # some tools give a link as its address alone
+
+
+class SchedulePerson(PlainText):
+    name: str | None = None  # pretalx
+    public_name: str | None = None  # frab
+
+
+class ScheduleEvent(PlainText):
+    guid: UUID
+    title: str = text(200, blank=False, one_line=True)
+    slug: str | None = None
+    date: Rfc3339Time
+    duration: str = Field(pattern=DURATION)
+    room: str = text(100, one_line=True)
+    track: str | None = text(100, one_line=True, default=None)
+    language: str | None = Field(None, max_length=35)
+    abstract: str | None = text(20_000, default=None)
+    description: str | None = text(20_000, default=None)
+    url: str | None = Field(None, max_length=500)
+    persons: list[SchedulePerson] = []
+    links: list[ScheduleLink | Address] = []
+    attachments: list[ScheduleLink | Address] = []
+
+    def session_fields(self, zone):
+        hours, minutes, seconds = [int(part) for part in f"{self.duration}:0".split(":")[:3]]
+        names = (person.public_name or person.name or "" for person in self.persons)
+        return {
+            "title": self.title,
+            "speakers": Truncator(", ".join(filter(None, names))).chars(200),  # 200 speakers fit too
+            "room": self.room,
+            "track": self.track or "",
+            "language": self.language or "",
+            "description": "\n\n".join(filter(None, [self.abstract, self.description])),
+            "starts_at": self.date,
+            "ends_at": self.date + timedelta(hours=hours, minutes=minutes, seconds=seconds),
+            "time_zone": zone,
+        }
+
+    def session_links(self, base):
+        """(kind, title, address) of the talk's page, its attachments and links: relative addresses
+        resolved against base, and only http and https kept."""
+        talk = [ScheduleLink(url=self.url, title="The talk's page")] if self.url else []
+        links = []
+        for kind, items in [(LinkKind.TALK, talk), (LinkKind.SLIDES, self.attachments), (LinkKind.LINK, self.links)]:
+            for item in items:
+                item = ScheduleLink(url=item) if isinstance(item, str) else item
+                address = urljoin(base, item.url)
+                if urlsplit(address).scheme in ("http", "https") and len(address) <= 500:
+                    recording = kind == LinkKind.LINK and item.type in ("video", "recording")
+                    links.append((LinkKind.RECORDING if recording else kind, item.title, address))
+        return links
+
+
+class ScheduleDay(PlainText):
+    rooms: dict[str, list[ScheduleEvent]]
+
+
+class ScheduleConference(PlainText):
+    title: str = text(200, blank=False, one_line=True)
+    acronym: str | None = Field(None, max_length=100)
+    time_zone_name: TimeZoneName | None = None
+    days: list[ScheduleDay]
+
+
+class ScheduleBody(PlainText):
+    version: str = Field(pattern=r"^\S{1,100}$")
+    base_url: str | None = Field(None, max_length=500)
+    conference: ScheduleConference
+
+
+class ScheduleIn(PlainText):
+    """A conference tool's schedule.json (pretalx, frab; format 1.x): what an import reads of it."""
+
+    schedule: ScheduleBody
+
+    @property
+    def events(self):
+        return [event for day in self.schedule.conference.days for room in day.rooms.values() for event in room]
+
+    @model_validator(mode="after")
+    def one_event_a_guid(self):
+        guids = [event.guid for event in self.events]
+        if repeated := sorted({str(guid) for guid in guids if guids.count(guid) > 1}):
+            raise ValueError(f"each event's guid must be its own; repeated: {', '.join(repeated[:5])}")
+        return self
+
+
+def conference_name():
+    """LIVEBLOG_CONFERENCE_NAME, else the title of the last schedule imported (cached: every page shows it)."""
+    if CONFERENCE_NAME:
+        return CONFERENCE_NAME
+    imported = partial(ScheduleImport.objects.values_list("conference", flat=True).first)
+    return cache.get_or_set(CONFERENCE_NAME_KEY, lambda: imported() or "liveblog", VERSION_TTL)
+
+
+def import_schedule(document, source, by=None, fetched_from="", cancel_missing=True):
+    """Create, update, cancel and bring back sessions from a schedule, all in one transaction;
+    returns its ScheduleImport record. A changed session is saved through the write path, so
+    open pages and calendars learn of it; an unchanged one is not touched."""
+    conference, base = document.schedule.conference, document.schedule.base_url or fetched_from
+    known_as, zone = conference.acronym or conference.title, conference.time_zone_name or "UTC"
+    record = ScheduleImport(source=source[:500], conference=conference.title, by=by)
+    renamed = conference_name() != conference.title and not CONFERENCE_NAME
+    with transaction.atomic():
+        sessions = Session.objects.prefetch_related("links").in_bulk(
+            [e.guid for e in document.events], field_name="guid"
+        )
+        for event in document.events:
+            fields, links = event.session_fields(zone), event.session_links(base)
+            session = sessions.get(event.guid)
+            if session is None:
+                slug = event.slug if re.fullmatch(SLUG, event.slug or "") else None
+                if not slug or Session.objects.filter(slug=slug).exists():
+                    slug = unique_slug(event.title, event.date, event.room)
+                session = Session.objects.create(slug=slug, guid=event.guid, conference=known_as, **fields)
+                record.created += 1
+            elif (
+                all(getattr(session, name) == value for name, value in fields.items())
+                and session.status_override != Session.Status.CANCELLED
+                and [(link.kind, link.title, link.url) for link in session.links.all() if link.from_schedule] == links
+            ):
+                record.unchanged += 1
+                continue
+            else:
+                for name, value in fields.items():
+                    setattr(session, name, value)
+                if session.status_override == Session.Status.CANCELLED:  # back in the programme
+                    session.status_override = ""
+                save_session(session)
+                record.updated += 1
+            session.links.filter(from_schedule=True).delete()
+            SessionLink.objects.bulk_create(
+                SessionLink(session=session, kind=kind, title=title, url=url, from_schedule=True)
+                for kind, title, url in links
+            )
+        if cancel_missing:
+            gone = Session.objects.filter(conference=known_as, guid__isnull=False).exclude(
+                guid__in=[event.guid for event in document.events]
+            )
+            for session in gone.exclude(status_override=Session.Status.CANCELLED):
+                record.cancelled += 1
+                set_status(session, Session.Status.CANCELLED)
+        record.save()
+        # Every page shows the conference's name: a new one drops every cached state.
+        forget_states(*(Session.objects.values_list("slug", flat=True) if renamed else []))
+    return record
+
+
+class ScheduleUnavailable(Exception):
+    """The schedule could not be fetched, or is not a schedule: nothing was imported."""
+
+
+def read_schedule(source, by=None):
+    """Import a schedule.json from a file, or from an http(s) address conditionally on its last
+    fetch (If-None-Match, If-Modified-Since). Returns the record, or None when the address
+    answers 304 Not Modified. Raises ScheduleUnavailable, having changed nothing."""
+    scheme, last, headers = urlsplit(source).scheme, None, {}
+    try:
+        if scheme in ("http", "https"):
+            if last := ScheduleImport.objects.filter(source=source).exclude(etag="", last_modified="").first():
+                headers = {"If-None-Match": last.etag, "If-Modified-Since": last.last_modified}
+            request = Request(source, headers={k: v for k, v in headers.items() if v})
+            with urlopen(request, timeout=30) as answer:
+                content, validators = (
+                    answer.read(SCHEDULE_BYTES + 1),
+                    (answer.headers["ETag"], answer.headers["Last-Modified"]),
+                )
+        elif scheme:
+            raise ScheduleUnavailable(f"Give a file, or an http or https address: not {scheme}:.")
+        else:
+            content, validators = Path(source).read_bytes(), (None, None)
+        if len(content) > SCHEDULE_BYTES:
+            raise ScheduleUnavailable(f"The schedule is over {SCHEDULE_BYTES // 1024 // 1024} MB.")
+        document = ScheduleIn.model_validate_json(content)
+    except HTTPError as error:
+        if error.code == 304:
+            return None
+        raise ScheduleUnavailable(f"{source} answered {error.code} {error.reason}.") from None
+    except (OSError, ValueError) as error:  # unreachable, timed out, unreadable; not JSON or not a schedule
+        raise ScheduleUnavailable(f"{source}: {error}") from None
+    record = import_schedule(document, source, by, fetched_from=source if scheme else "")
+    record.etag, record.last_modified = (value or "" for value in validators)
+    record.save(update_fields=["etag", "last_modified"])
+    return record
+
+
+class ImportScheduleCommand(BaseCommand):
+    help = "Import a conference's schedule.json (pretalx, frab) from a file or an http(s) address."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="A file, or an address: fetched only if it changed since the last time.")
+
+    def handle(self, source, **options):
+        try:
+            record = read_schedule(source)
+        except ScheduleUnavailable as error:
+            raise CommandError(f"Nothing was imported: {error}") from None
+        self.stdout.write(record.summary if record else "unchanged")
+
+
+DEMO_SCHEDULE = BASE_DIR / "seed" / "schedule.json"
+DEMO_POSTS = BASE_DIR / "seed" / "demo-posts.json"
 
 
 def demo_plan(now):
-    """The demo conference, each session's start moved so the live one began `live_for_minutes` before `now`."""
-    demo = json.loads(DEMO_FILE.read_text())
-    zone = zoneinfo.ZoneInfo(demo["time_zone"])
-
-    def as_planned(item):  # in UTC, so that shifting it moves real time, not wall-clock time
-        planned = datetime.fromisoformat(f"{item['date']}T{item['start']}").replace(tzinfo=zone)
-        return planned.astimezone(UTC)
-
-    live = next(item for item in demo["sessions"] if item["slug"] == demo["live_session"])
-    shift = now.replace(second=0, microsecond=0) - timedelta(minutes=demo["live_for_minutes"]) - as_planned(live)
-    return demo, [(item, as_planned(item) + shift) for item in demo["sessions"]]
+    """The demo conference with its events moved so the live one began `live_for_minutes` before
+    `now`, and its plan: {"live_session", "live_for_minutes", "posts": {slug: [[minutes, body, pinned]]}}."""
+    demo, plan = ScheduleIn.model_validate_json(DEMO_SCHEDULE.read_bytes()), json.loads(DEMO_POSTS.read_text())
+    live = next(event for event in demo.events if event.slug == plan["live_session"])
+    shift = now.replace(second=0, microsecond=0) - timedelta(minutes=plan["live_for_minutes"]) - live.date
+    for event in demo.events:
+        event.date += shift  # real time, not wall-clock time
+    return demo, plan
 
 
 def load_demo(now=None):
-    """Load the demo conference moved in time so that one session is live `now`, without the
-    updates still to come; a session that exists (by slug) is not loaded again. Returns how many."""
+    """Load the demo conference through the importer, moved in time so that one session is live
+    `now`, with the posts made by then; a session already there is left as it is. Returns how many."""
     now = now or timezone.now()
     demo, plan = demo_plan(now)
-    created = 0
-    for item, starts in plan:
-        described = {name: item[name] for name in ("title", "speakers", "room", "description")}
-        ends = starts + timedelta(minutes=item["minutes"])
-        session, new = Session.objects.get_or_create(
-            slug=item["slug"],
-            defaults={**described, "starts_at": starts, "ends_at": ends, "time_zone": demo["time_zone"]},
-        )
-        if not new:
-            continue
-        created += 1
-        for minutes, body, pinned in item["updates"]:
-            if (posted_at := starts + timedelta(minutes=minutes)) <= now:
+    there = set(Session.objects.filter(guid__isnull=False).values_list("guid", flat=True))
+    new = [event for event in demo.events if event.guid not in there]
+    demo.schedule.conference.days = [ScheduleDay(rooms={"": new})]
+    import_schedule(demo, "seed/schedule.json (the demo)", cancel_missing=False)
+    for session in Session.objects.filter(guid__in=[event.guid for event in new]):
+        for minutes, body, pinned in plan["posts"].get(session.slug, []):
+            if (posted_at := session.starts_at + timedelta(minutes=minutes)) <= now:
                 save_update(Update(session=session, created_at=posted_at), body=body, pinned=pinned)
     move_demo(now)
-    return created
+    return len(new)
 
 
 def untouched_demo(session):
@@ -942,15 +1283,15 @@ def move_demo(now=None):
     so that it is live again. Returns how many moved."""
     now = now or timezone.now()
     demo, plan = demo_plan(now)
-    live = Session.objects.filter(slug=demo["live_session"]).first()
+    live = Session.objects.filter(slug=plan["live_session"]).first()
     if live is None or live.starts_at <= now < live.ends_at:
         return 0
     moved = 0
-    for item, starts in plan:
-        session = Session.objects.filter(slug=item["slug"]).first()
-        if session is None or session.starts_at == starts or not untouched_demo(session):
+    for event in demo.events:
+        session = Session.objects.filter(guid=event.guid).first()
+        if session is None or session.starts_at == event.date or not untouched_demo(session):
             continue
-        shift = starts - session.starts_at
+        shift = event.date - session.starts_at
         with transaction.atomic():
             Session.objects.filter(pk=session.pk).update(starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift)
             session.updates.update(created_at=F("created_at") + shift)
@@ -962,12 +1303,21 @@ def move_demo(now=None):
 # --- Admin ----------------------------------------------------------------------------
 
 
+class SessionLinkInline(admin.TabularInline):
+    model = SessionLink
+    extra = 1
+    fields = ["kind", "title", "url", "from_schedule"]
+    readonly_fields = ["from_schedule"]
+
+
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     list_display = ["title", "speakers", "room", "local_start", "status_display", "update_count", "post_update_link"]
     list_filter = ["status_override", "room"]
     search_fields = ["title", "speakers", "room"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["conference", "guid"]
+    inlines = [SessionLinkInline]
     actions = ["go_live", "end_session", "follow_schedule"]
 
     def get_queryset(self, request):
@@ -1017,6 +1367,52 @@ class SessionAdmin(admin.ModelAdmin):
     @admin.action(description="Follow the schedule (clear hand-set status)")
     def follow_schedule(self, request, queryset):
         self._set_status(request, queryset, "auto", "following the schedule")
+
+
+class ScheduleImportForm(forms.ModelForm):
+    upload = forms.FileField(required=False, help_text="A schedule.json exported from pretalx or frab.")
+    address = forms.URLField(
+        required=False, assume_scheme="https", help_text="Or the address it is published at, to fetch it now."
+    )
+
+    class Meta:
+        model = ScheduleImport
+        fields = []
+
+    def clean(self):
+        upload, address = self.cleaned_data.get("upload"), self.cleaned_data.get("address")
+        if bool(upload) == bool(address):
+            raise ValidationError("Upload a schedule.json, or give the address it is published at: one of the two.")
+        if upload:
+            try:
+                self.document = ScheduleIn.model_validate_json(upload.read(SCHEDULE_BYTES + 1))
+            except PydanticValidationError as error:
+                where = ".".join(map(str, error.errors()[0]["loc"]))
+                raise ValidationError(f"That is not a schedule.json: {where}: {error.errors()[0]['msg']}") from None
+        return self.cleaned_data
+
+
+@admin.register(ScheduleImport)
+class ScheduleImportAdmin(admin.ModelAdmin):
+    """Imports, each recorded; a new one from a file or an address (Add schedule import)."""
+
+    form = ScheduleImportForm
+    list_display = ["at", "conference", "source", "created", "updated", "unchanged", "cancelled", "by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what happened
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if upload := form.cleaned_data["upload"]:
+                record = import_schedule(form.document, f"upload: {upload.name}", request.user)
+            else:
+                record = read_schedule(form.cleaned_data["address"], request.user)
+        except ScheduleUnavailable as error:
+            messages.error(request, f"Nothing was imported: {error}")
+            return
+        obj.pk = record.pk if record else None
+        messages.success(request, f"Imported: {record.summary if record else 'unchanged since last time'}.")
 
 
 class UpdateAdminForm(forms.ModelForm):
@@ -1232,12 +1628,20 @@ def page_url(obj, context):
     return context["request"].build_absolute_uri(obj.get_absolute_url())
 
 
+class LinkOut(Schema):
+    kind: LinkKind
+    title: str
+    url: str
+
+
 class SessionOut(Schema):
     id: int
     slug: str
     title: str
     speakers: str
     room: str
+    track: str
+    language: str
     description: str
     starts_at: datetime
     ends_at: datetime
@@ -1245,8 +1649,13 @@ class SessionOut(Schema):
     status: Session.Status
     version: int
     url: str
+    links: list[LinkOut]
 
     resolve_url = staticmethod(page_url)
+
+    @staticmethod
+    def resolve_links(obj):
+        return list(obj.links.all())
 
 
 class UpdateOut(Schema):
@@ -1283,64 +1692,23 @@ class ChangesOut(Schema):
     deleted: list[int]
 
 
-# What the server accepts, said as patterns so that the OpenAPI document says it too: Python's
-# `re` checks them (regex_engine), as the tests read them.
-PLAIN_TEXT = rf"^[^{CONTROL}]*$"  # may be empty, but no control characters
-SOME_TEXT = rf"^[^{CONTROL}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}]*$"  # and shows something
-ONE_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*$"  # a title, a room: no line breaks either
-SOME_LINE = rf"^[^{CONTROL}{LINE_BREAK}]*[^{INVISIBLE}{CONTROL}][^{CONTROL}{LINE_BREAK}]*$"
-# An RFC 3339 time from 1900 to 2999 whose offset is one the Earth has (within ±14:00).
-DATE_TIME = (
-    r"^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
-    r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
-)
-SLUG = r"^[-a-zA-Z0-9_]{1,100}$"
-IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
-
-
-def text(max_length, blank=True, one_line=False, **field):
-    """A text field: the schema gives its pattern, ApiSchema checks it with a plain message."""
-    pattern = [[SOME_TEXT, PLAIN_TEXT], [SOME_LINE, ONE_LINE]][one_line][blank]
-    return Field(max_length=max_length, json_schema_extra={"pattern": pattern}, **field)
-
-
-class ApiSchema(Schema):
+class ApiSchema(Schema, PlainText):
     """A JSON body: a field this API does not know is refused (422, naming it), not ignored."""
 
-    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True, extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def plain_text(cls, value, info):
-        pattern = (cls.model_fields[info.field_name].json_schema_extra or {}).get("pattern")
-        if isinstance(value, str) and pattern in (PLAIN_TEXT, SOME_TEXT, ONE_LINE, SOME_LINE):
-            if re.search(f"[{CONTROL}]", value):
-                raise ValueError("must not contain control characters")
-            if pattern in (ONE_LINE, SOME_LINE) and re.search(f"[{LINE_BREAK}]", value):
-                raise ValueError("must be one line, without line breaks")
-            if is_blank(value):  # nothing a reader would see: empty, or refused where text is needed
-                if pattern in (SOME_TEXT, SOME_LINE):
-                    raise ValueError("must not be empty")
-                return ""
-        return value
+    model_config = ConfigDict(extra="forbid")
 
 
-def rfc3339_text(value):
-    if not isinstance(value, str) or not re.match(DATE_TIME, value):  # pydantic reads numbers as epoch seconds
-        raise ValueError("give the time as RFC 3339 text with its offset, such as 2025-09-08T09:00:00-05:00")
-    return value
+# An http or https address that Django's URLValidator takes as it is.
+WEB_ADDRESS = (
+    r"^https?://(?=[^/:]{4,253}(?:[/:]|$))([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[1-9]\d{0,3})?(/[!-~]*)?$"
+)
+LANGUAGE = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$"  # a BCP 47 tag, such as de or pt-BR
 
 
-def known_zone(name):
-    try:
-        validate_time_zone(name)  # the model's own check and message
-    except ValidationError as error:
-        raise ValueError(error.messages[0]) from None
-    return name
-
-
-Rfc3339Time = Annotated[datetime, BeforeValidator(rfc3339_text), Field(json_schema_extra={"pattern": DATE_TIME})]
-TimeZoneName = Annotated[str, AfterValidator(known_zone), Field(json_schema_extra={"enum": sorted(known_time_zones())})]
+class LinkIn(ApiSchema):
+    kind: LinkKind = LinkKind.LINK
+    title: str = text(200, one_line=True, default="")
+    url: str = Field(max_length=500, pattern=WEB_ADDRESS)
 
 
 class SessionIn(ApiSchema):
@@ -1348,20 +1716,28 @@ class SessionIn(ApiSchema):
     slug: str | None = Field(None, pattern=SLUG)
     speakers: str = text(200, one_line=True, default="")
     room: str = text(100, one_line=True, default="")
+    track: str = text(100, one_line=True, default="")
+    language: str = Field("", pattern=rf"{LANGUAGE}|^$", max_length=35)
     description: str = text(5000, default="")
     starts_at: Rfc3339Time
     minutes: int = Field(ge=1, le=7 * 24 * 60, description="How long the session lasts.")
     time_zone: TimeZoneName = Field("UTC", description="Its IANA name: times on the pages show in it.")
     status: Session.Status | None = Field(None, description="Set by hand; omit to follow the times.")
+    links: list[LinkIn] = Field([], max_length=50, description="Slides, a recording, the talk's page.")
 
 
 class SessionPatch(ApiSchema):
     title: str | None = text(200, blank=False, one_line=True, default=None)
     speakers: str | None = text(200, one_line=True, default=None)
     room: str | None = text(100, one_line=True, default=None)
+    track: str | None = text(100, one_line=True, default=None)
+    language: str | None = Field(None, pattern=rf"{LANGUAGE}|^$", max_length=35)
     description: str | None = text(5000, default=None)
+    links: list[LinkIn] | None = Field(
+        None, max_length=50, description="Replaces the links given by hand; those from the schedule stay."
+    )
     status: Session.Status | Literal["auto"] | None = Field(
-        None, description="live, ended or upcoming to set it by hand; auto to follow the times."
+        None, description="live, ended, upcoming or cancelled to set it by hand; auto to follow the times."
     )
 
 
@@ -1447,7 +1823,7 @@ def update_revisions(request, update_id: UpdateId):
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
     posting_user(request)
-    fields = data.dict(exclude={"status", "slug", "minutes"})
+    fields = data.dict(exclude={"status", "slug", "minutes", "links"})
     slug = data.slug or unique_slug(data.title, data.starts_at, data.room)
     try:  # the unique slug decides a race between two creates
         with transaction.atomic():
@@ -1457,6 +1833,7 @@ def create_session(request, data: SessionIn):
                 slug=slug,
                 status_override=data.status or "",
             )
+            SessionLink.objects.bulk_create(SessionLink(session=session, **link.dict()) for link in data.links)
     except IntegrityError:
         raise HttpError(409, f"A session with slug {slug!r} exists already.") from None
     session.refresh_from_db()  # times as stored, in UTC
@@ -1465,14 +1842,34 @@ def create_session(request, data: SessionIn):
 
 @app.api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: SlugText, data: SessionPatch):
-    """Change a session's details, or go live and end it by hand (`status`)."""
+    """Change a session's details or its links, or set its status by hand (`status`)."""
     posting_user(request)
     session = get_object_or_404(Session, slug=slug)
     changes = data.dict(exclude_none=True)
-    status = changes.pop("status", None)
+    status, links = changes.pop("status", None), changes.pop("links", None)
     for name, value in changes.items():
         setattr(session, name, value)
-    return set_status(session, status) if status else save_session(session)
+    with transaction.atomic():
+        if links is not None:
+            session.links.filter(from_schedule=False).delete()
+            SessionLink.objects.bulk_create(SessionLink(session=session, **link) for link in links)
+        set_status(session, status) if status else save_session(session)
+    session.refresh_from_db()  # as stored: its links too
+    return session
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    cancelled: int
+
+
+@app.api.post("/schedule", response={200: ImportOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
+def post_schedule(request, data: ScheduleIn):
+    """Import a conference tool's schedule.json (pretalx, frab): sessions are created, updated in
+    place (by the events' guids), and cancelled when their event has left the programme."""
+    return import_schedule(data, "POST /api/schedule", posting_user(request)).counts
 
 
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
@@ -1643,9 +2040,13 @@ def now_and_next(sessions):
 @cacheable()
 @require_safe
 def schedule(request):
-    sessions = list(published_sessions().with_update_counts())
+    sessions, now = list(published_sessions().with_update_counts()), timezone.now()
+    for session in sessions:  # a cancelled one stands where its times put it, struck through
+        session.section = schedule_status(
+            session.status_override.replace("cancelled", ""), session.starts_at, session.ends_at, now
+        )
     sections = [
-        {"status": status, "title": title, "days": by_local_day(s for s in sessions if s.status == status)}
+        {"status": status, "title": title, "days": by_local_day(s for s in sessions if s.section == status)}
         for status, title in SCHEDULE_SECTIONS
     ]
     sections[-1]["days"].reverse()  # the most recent day first
@@ -1728,7 +2129,7 @@ def search(request):
 
 def poll_seconds(session):
     """How often an open page asks for changes: slowly until live, never once ended."""
-    if BAKE or session.status == Session.Status.ENDED:
+    if BAKE or session.status in (Session.Status.ENDED, Session.Status.CANCELLED):
         return None  # a baked page is plain files: there is no server to ask
     return POLL_SECONDS if session.status == Session.Status.LIVE else SLOW_POLL_SECONDS
 
@@ -1976,7 +2377,7 @@ def absolute_url(request, path):
 @app.templatetag.simple_tag
 def conference():
     """The conference's name, logo and accent colour, for every page's header and title."""
-    return {"name": CONFERENCE_NAME, "logo": CONFERENCE_LOGO, "accent": ACCENT}
+    return {"name": conference_name(), "logo": CONFERENCE_LOGO, "accent": ACCENT}
 
 
 @app.templatetag.simple_tag(takes_context=True)
@@ -2001,6 +2402,17 @@ def live_blog_posting(context, session, updates):
         "url": absolute_url(request, session.get_absolute_url()),
         "coverageStartTime": iso(session.starts_at),
         "coverageEndTime": iso(session.ends_at),
+        "about": {
+            "@type": "Event",
+            "name": session.title,
+            "startDate": iso(session.starts_at),
+            "endDate": iso(session.ends_at),
+            "eventStatus": f"https://schema.org/Event{'Cancelled' if session.status == 'cancelled' else 'Scheduled'}",
+            **({"location": {"@type": "Place", "name": session.room}} if session.room else {}),
+            "subjectOf": [
+                {"@type": "CreativeWork", "name": str(link), "url": link.url} for link in session.links.all()
+            ],
+        },
         "liveBlogUpdate": [
             {
                 "@type": "BlogPosting",
@@ -2070,6 +2482,11 @@ class AtomWithContent(Atom1Feed):
         super().add_item_elements(handler, {**item, "description": None})
         handler.addQuickElement("content", item["description"], {"type": "html"})
 
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        for title, url in self.feed.get("links", ()):  # a session's slides, recording, the talk's page
+            handler.addQuickElement("link", "", {"rel": "related", "href": url, "title": title})
+
 
 class UpdatesFeed(Feed):
     """An Atom feed of current updates; an edit republishes an update with its new time."""
@@ -2100,7 +2517,7 @@ class UpdatesFeed(Feed):
         return update.author_name
 
     def author_name(self):  # RFC 4287: entries without an author take the feed's
-        return CONFERENCE_NAME
+        return conference_name()
 
 
 class SessionFeed(UpdatesFeed):
@@ -2116,6 +2533,9 @@ class SessionFeed(UpdatesFeed):
     def link(self, session):
         return absolute_url(self.request, session.get_absolute_url())
 
+    def feed_extra_kwargs(self, session):
+        return {"links": [(str(link), link.url) for link in session.links.all()]}
+
     def items(self, session):
         return with_session(
             session.updates.current().select_related("author").order_by("-created_at")[:FEED_LENGTH], session
@@ -2126,7 +2546,7 @@ class ConferenceFeed(UpdatesFeed):
     subtitle = "The latest updates from every session."
 
     def title(self):
-        return f"{CONFERENCE_NAME}: every session"
+        return f"{conference_name()}: every session"
 
     def link(self):
         return absolute_url(self.request, reverse("schedule"))
@@ -2206,7 +2626,7 @@ def session_markdown(request, slug):
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
-    text = f"# {CONFERENCE_NAME} notes\n" + "".join(
+    text = f"# {conference_name()} notes\n" + "".join(
         f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
         for day, sessions in by_local_day(published_sessions())
     )
@@ -2225,7 +2645,14 @@ def calendar_response(request, sessions, name):
             start=session.starts_at,
             end=session.ends_at,
             url=absolute_url(request, session.get_absolute_url()),
-            description="\n\n".join(filter(None, [session.speakers, session.description])) or None,
+            status="CANCELLED" if session.status == Session.Status.CANCELLED else "CONFIRMED",
+            description="\n\n".join(
+                filter(
+                    None,
+                    [session.speakers, session.description, *(f"{link}: {link.url}" for link in session.links.all())],
+                )
+            )
+            or None,
         )
         for session in sessions
     ]
@@ -2239,7 +2666,7 @@ def calendar_response(request, sessions, name):
 @cacheable()
 @require_safe
 def conference_calendar(request):
-    return shared_for(calendar_response(request, published_sessions(), CONFERENCE_NAME))
+    return shared_for(calendar_response(request, published_sessions(), conference_name()))
 
 
 @app.route("/sessions/<slug:slug>.ics", name="session_calendar", distill_func=baked_slugs)
@@ -2247,7 +2674,7 @@ def conference_calendar(request):
 @require_safe
 def session_calendar(request, slug):
     session = get_object_or_404(Session, slug=slug)
-    return shared_for(calendar_response(request, [session], session.title), session.status)
+    return shared_for(calendar_response(request, Session.objects.filter(pk=session.pk), session.title), session.status)
 
 
 # --- HTTP: the response cache in front of Django ------------------------------------------
@@ -2257,26 +2684,31 @@ def session_calendar(request, slug):
 
 
 def cached_states(key, read_rows):
-    """Rows of (..., hand-set status, start, end), each as (..., start, end, status as of now): all a
-    public read depends on. Cached under key for VERSION_TTL (one cache call on a hit); a commit drops it."""
-    states = cache.get(key)
-    if states is None:
-        states = [
+    """The conference's name and rows of (..., hand-set status, start, end), each as (..., start,
+    end, status as of now): all a public read depends on. Cached under key for VERSION_TTL (one
+    cache call on a hit); a commit drops it."""
+    cached = cache.get(key)
+    if cached is None:
+        rows = [
             (*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()
         ]
-        cache.set(key, states, VERSION_TTL)
+        cached = (conference_name(), rows)
+        cache.set(key, cached, VERSION_TTL)
+    name, rows = cached
     now = time.time()  # the times too: the demo moves in time without a new version
-    return tuple(
-        (*head, starts, ends, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in states
+    return name, tuple(
+        (*head, starts, ends, schedule_status(override, starts, ends, now)) for *head, override, starts, ends in rows
     )
 
 
 def session_state(slug):
-    """(id, version, start, end, status) of a session, else Http404 (and for VERSION_TTL, or till it is made)."""
+    """(conference name, (id, version, start, end, status)) of a session, else Http404 (and for
+    VERSION_TTL, or till it is made)."""
     fields = ["id", "version", "status_override", "starts_at", "ends_at"]
-    if not (states := cached_states(state_key(slug), lambda: Session.objects.filter(slug=slug).values_list(*fields))):
+    name, rows = cached_states(state_key(slug), lambda: Session.objects.filter(slug=slug).values_list(*fields))
+    if not rows:
         raise Http404("No such session.")
-    return states[0]
+    return name, rows[0]
 
 
 def conference_state():

@@ -31,7 +31,10 @@ import ast
 import re
 import shutil
 import sqlite3
+import sys
+import types
 from contextlib import closing
+from functools import partial
 
 from nanodjango import hookimpl
 
@@ -44,6 +47,7 @@ NANODJANGO_ONLY = {
     "development_wsgi",
 }  # what a Django project has no use for
 NANODJANGO_SETTINGS = {None, "ADMIN_URL", "EXTRA_APPS", "SQLITE_DATABASE", "MIGRATIONS_DIR", "WSGI_APPLICATION"}
+COMMANDS = {"import_schedule": "ImportScheduleCommand"}  # the command's name: its class in liveblog.py
 LOAD_DEMO_COMMAND = """from django.core.management.base import BaseCommand
 
 from {package}.demo import load_demo
@@ -73,6 +77,24 @@ def django_post_setup(app):
         from django.apps import apps
 
         apps.get_app_config(app.app_name).models_module = app.app_module
+        register_commands(app)
+
+
+def register_commands(app):
+    """A single file has no management/commands/ folder for Django to find a command in:
+    name the app's command classes to Django's command registry, as that folder would."""
+    from django.core import management
+
+    def command_class(command, attribute):  # looked up when Django asks: the app is still loading now
+        if attribute != "Command":
+            raise AttributeError(attribute)
+        return getattr(app.app_module, command)
+
+    for name, command in COMMANDS.items():
+        module = types.ModuleType(f"{APP_NAME}.management.commands.{name}")
+        module.__getattr__ = partial(command_class, command)
+        sys.modules[module.__name__] = module
+        management.get_commands()[name] = APP_NAME
 
 
 # --- The converter's faults ----------------------------------------------------------------
@@ -336,12 +358,15 @@ def convert_build_app_templatetags_done(converter):
     write_module(converter, "middleware", middleware)
     write_module(converter, "responses", ["ResponseCache"])
     write_module(converter, "demo", ["load_demo"])
+    write_module(converter, "schedule", list(COMMANDS.values()))
     commands = converter.app_path / "management" / "commands"
     commands.mkdir(parents=True)
     for folder in (commands.parent, commands):
         (folder / "__init__.py").touch()
     package = f"{converter.project_name}.{APP_NAME}"
     (commands / "load_demo.py").write_text(LOAD_DEMO_COMMAND.format(package=package))
+    for name, command in COMMANDS.items():
+        (commands / f"{name}.py").write_text(f"from {package}.schedule import {command} as Command  # noqa: F401\n")
 
 
 @hookimpl

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import schedule  # noqa: E402
 import search  # noqa: E402
 from liveserver import free_port, manage  # noqa: E402
 
@@ -323,12 +324,17 @@ def main():
     parser.add_argument("--search-only", action="store_true", help="only the search benchmark (bench/search.py)")
     parser.add_argument("--skip-search", action="store_true", help="leave the search benchmark out")
     parser.add_argument("--search-requests", type=int, default=50, help="requests per search query")
+    parser.add_argument("--schedule-only", action="store_true", help="only the schedule import (bench/schedule.py)")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server to run the search benchmark on too ('' for none)",
     )
     args = parser.parse_args()
+    if args.schedule_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            schedule.run(tmp, args.postgres)
+        return
     if args.search_only:
         with tempfile.TemporaryDirectory() as tmp:
             search.run(tmp, args.postgres, args.search_requests)
@@ -418,6 +424,8 @@ def main():
     if not args.skip_search:
         with tempfile.TemporaryDirectory() as tmp:
             search.run(tmp, args.postgres, args.search_requests)
+    with tempfile.TemporaryDirectory() as tmp:
+        schedule.run(tmp, args.postgres)
 
 
 def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app_gets, args):

@@ -144,6 +144,7 @@ def author_client(client, poster):
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+NO_LINKS = {"links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0"}  # the session admin's links inline, empty
 
 
 def jpeg_with_gps(width=3000, height=2000):

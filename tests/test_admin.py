@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import post
+from conftest import NO_LINKS, post
 
 from liveblog import Session, Update
 
@@ -96,6 +96,7 @@ def test_admin_refuses_an_unknown_time_zone(client, admin_user, session):
             "ends_at_0": "2025-09-08",
             "ends_at_1": "11:00",
             "time_zone": "Europe/Atlantis",
+            **NO_LINKS,
         },
     )
     assert response.status_code == 200
@@ -115,6 +116,7 @@ def test_admin_reads_and_shows_times_in_the_sessions_own_zone(client, admin_user
             "ends_at_0": "2025-09-08",
             "ends_at_1": "10:00",
             "time_zone": "America/Chicago",
+            **NO_LINKS,
         },
     )
     assert response.status_code == 302, response.content.decode()[-2000:]
@@ -139,6 +141,7 @@ def test_admin_form_with_an_unknown_zone_is_refused_not_a_crash(client, admin_us
             "ends_at_0": "2025-09-08",
             "ends_at_1": "10:00",
             "time_zone": "Mars/Base",
+            **NO_LINKS,
         },
     )
     assert response.status_code == 200 and "is not a known IANA time zone" in response.content.decode()

@@ -4,7 +4,7 @@ change that alters them (a rename, a deletion, the demo moving), even with a lon
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import post
+from conftest import NO_LINKS, post
 from django.core.cache import cache
 
 import liveblog
@@ -52,6 +52,7 @@ def test_a_rename_in_the_admin_is_seen_at_once(client, admin_user, session, djan
                 "ends_at_0": "2025-09-08",
                 "ends_at_1": "10:00:00",
                 "time_zone": "UTC",
+                **NO_LINKS,
             },
         )
     assert response.status_code == 302

@@ -110,7 +110,9 @@ def test_convert_gives_every_part_of_the_app_a_module(project):
         "migrations/0001_initial.py",
         "templates/liveblog/session.html",
         "static/liveblog/live.js",
-        "seed/demo-conference.json",
+        "seed/schedule.json",
+        "seed/demo-posts.json",
+        "management/commands/import_schedule.py",
     ]:
         assert (app / part).is_file(), part
     assert not (app / "unused.py").exists()  # nothing left for a person to merge by hand
@@ -136,6 +138,15 @@ def test_converted_project_refuses_the_development_key_in_production(project):
 def test_converted_project_loads_the_demo_once(server, project):
     assert "0 new sessions" in manage(project, "load_demo").stdout  # the server fixture loaded it
     assert len(json.loads(http("GET", server + "/api/sessions")[2])) == 13
+
+
+def test_converted_project_imports_a_schedule_with_its_command(server, project, tmp_path):
+    from schedules import pretalx_event, schedule
+
+    document = tmp_path / "schedule.json"
+    document.write_text(json.dumps(schedule(pretalx_event("c", "Converted", "2031-05-04T09:00:00+02:00"))))
+    imported = manage(project, "import_schedule", str(document))
+    assert imported.returncode == 0 and imported.stdout.strip() == "1 created, 0 updated, 0 unchanged, 0 cancelled"
 
 
 def test_converted_project_serves_pages_api_feeds_and_notes(server):
@@ -199,7 +210,7 @@ def test_converted_project_bakes_the_ended_sessions(server, project, tmp_path):
         str(tmp_path / "out"),
         "--force",
         "--quiet",
-        env={"LIVEBLOG_BAKE": "ended"},
+        env={"LIVEBLOG_BAKE": "ended", "LIVEBLOG_SITE_URL": "https://archive.example.org"},
     )
     assert baked.returncode == 0, baked.stderr
     assert (tmp_path / "out" / "index.html").is_file()
@@ -226,9 +237,9 @@ def test_convert_keeps_posts_still_in_the_write_ahead_log(tmp_path):
         server.execute("PRAGMA journal_mode=WAL")
         server.execute("PRAGMA wal_autocheckpoint=0")
         server.execute(
-            "INSERT INTO liveblog_session (title, slug, speakers, room, description, starts_at, ends_at,"
-            " time_zone, status_override, version) VALUES ('Posted just now', 'recent', '', '', '',"
-            " '2025-09-08 14:00:00', '2025-09-08 15:00:00', 'UTC', '', 0)"
+            "INSERT INTO liveblog_session (title, slug, speakers, room, track, language, description, starts_at,"
+            " ends_at, time_zone, status_override, version, conference) VALUES ('Posted just now', 'recent', '', '',"
+            " '', '', '', '2025-09-08 14:00:00', '2025-09-08 15:00:00', 'UTC', '', 0, '')"
         )
         server.commit()
         assert (app / "db.sqlite3-wal").stat().st_size > 0

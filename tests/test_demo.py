@@ -159,3 +159,13 @@ def test_a_later_development_run_moves_the_demo_it_loaded(tmp_path):
     )
     assert "untouched demo sessions so that one is live again" in out.stdout
     assert out.stdout.strip().endswith("live 1")
+
+
+def test_the_demo_comes_in_through_the_schedule_importer(db):
+    from liveblog import ScheduleImport
+
+    load_demo()
+    assert Session.objects.filter(guid__isnull=False, conference="djangocon_us_2025").count() == 13
+    record = ScheduleImport.objects.get()
+    assert record.conference == "DjangoCon US 2025, Chicago" and record.created == 13
+    assert load_demo() == 0 and ScheduleImport.objects.count() == 2 and Session.objects.count() == 13

@@ -4,7 +4,7 @@ Markdown nests only so deep, unknown fields are refused, and slugs read well in 
 import re
 
 import pytest
-from conftest import make_session, post
+from conftest import NO_LINKS, make_session, post
 
 from liveblog import Revision, Session, Update
 
@@ -58,6 +58,7 @@ def test_line_breaks_in_a_title_are_refused_in_the_admin(client, admin_user, ses
             "ends_at_0": "2025-09-08",
             "ends_at_1": "10:00:00",
             "time_zone": "UTC",
+            **NO_LINKS,
         },
     )
     assert page.status_code == 200 and "Keep it to one line" in page.content.decode()
@@ -92,7 +93,7 @@ def test_a_revision_keeps_the_html_it_was_shown_as(client, session, monkeypatch)
     "url, body",
     [
         ("/api/sessions/keynote", {"titel": "x"}),
-        ("/api/sessions/keynote", {"language": "de"}),
+        ("/api/sessions/keynote", {"lang": "de"}),
         ("/api/sessions/keynote/updates", {"body": "x", "pined": True}),
         ("/api/sessions", {"title": "T", "starts_at": "2025-09-08T09:00:00Z", "minutes": 30, "room_": "A"}),
         ("/api/tokens", {"name": "x", "scope": "all"}),
