@@ -688,7 +688,7 @@ class ScheduleImport(models.Model):
     cancelled = models.PositiveIntegerField(default=0)
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(default=timezone.now)
-    etag = models.CharField(max_length=200, blank=True)
+    etag = models.CharField(max_length=100, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -1220,7 +1220,7 @@ def read_schedule(source, by=None):
     except (OSError, ValueError) as error:  # unreachable, timed out, unreadable; not JSON or not a schedule
         raise ScheduleUnavailable(f"{source}: {error}") from None
     record = import_schedule(document, source, by, fetched_from=source if scheme else "")
-    record.etag, record.last_modified = (value or "" for value in validators)
+    record.etag, record.last_modified = ((value or "")[:100] for value in validators)  # as a server sent them
     record.save(update_fields=["etag", "last_modified"])
     return record
 
