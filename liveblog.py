@@ -1143,9 +1143,7 @@ def import_schedule(document, source, by=None, fetched_from="", cancel_missing=T
     record = ScheduleImport(source=source[:500], conference=conference.title, by=by)
     renamed = conference_name() != conference.title and not CONFERENCE_NAME
     with transaction.atomic():
-        sessions = Session.objects.prefetch_related("links").in_bulk(
-            [e.guid for e in document.events], field_name="guid"
-        )
+        sessions = Session.objects.in_bulk([event.guid for event in document.events], field_name="guid")
         for event in document.events:
             fields, links = event.session_fields(zone), event.session_links(base)
             session = sessions.get(event.guid)
@@ -1195,7 +1193,7 @@ def read_schedule(source, by=None):
     """Import a schedule.json from a file, or from an http(s) address conditionally on its last
     fetch (If-None-Match, If-Modified-Since). Returns the record, or None when the address
     answers 304 Not Modified. Raises ScheduleUnavailable, having changed nothing."""
-    scheme, last, headers = urlsplit(source).scheme, None, {}
+    scheme, headers = urlsplit(source).scheme, {}
     try:
         if scheme in ("http", "https"):
             if last := ScheduleImport.objects.filter(source=source).exclude(etag="", last_modified="").first():
