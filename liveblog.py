@@ -1883,7 +1883,6 @@ NEW_UPDATE_BODY = {
                         {"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
                         {"required": ["image"]},
                     ],
-                    "additionalProperties": False,
                 },
                 "encoding": {
                     "image": {"contentType": ", ".join(f"image/{k.lower()}" for k in IMAGE_FORMATS if k != "MPO")}
