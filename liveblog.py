@@ -985,9 +985,10 @@ def text(max_length, blank=True, one_line=False, **field):
 
 
 class PlainText(BaseModel):
-    """Text fields made with text(), checked with plain messages: API bodies and imported schedules."""
+    """Text fields made with text(), checked with plain messages: API bodies and imported schedules.
+    Lengths count the text as sent, as the schema says; what is kept has no surrounding space."""
 
-    model_config = ConfigDict(regex_engine="python-re", str_strip_whitespace=True)
+    model_config = ConfigDict(regex_engine="python-re")
 
     @field_validator("*")
     @classmethod
@@ -1002,6 +1003,7 @@ class PlainText(BaseModel):
                 if pattern in (SOME_TEXT, SOME_LINE):
                     raise ValueError("must not be empty")
                 return ""
+            return value.strip()
         return value
 
 

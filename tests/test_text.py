@@ -149,3 +149,11 @@ def test_two_creates_racing_for_one_slug_give_the_loser_409(client, db, auth, mo
     response = client.post("/api/sessions", data, content_type=JSON, **auth)
     assert response.status_code == 409 and "keynote" in response.json()["detail"]
     assert Session.objects.count() == 1
+
+
+def test_lengths_count_the_text_as_sent_as_the_schema_says(client, session, auth):
+    too_long = " " + "x" * 10_000  # 10,001 characters as sent; 10,000 once stripped
+    response = client.post("/api/sessions/keynote/updates", {"body": too_long}, content_type=JSON, **auth)
+    assert response.status_code == 422 and not Update.objects.exists()
+    kept = client.post("/api/sessions/keynote/updates", {"body": "  two spaces  "}, content_type=JSON, **auth)
+    assert kept.status_code == 201 and kept.json()["body"] == "two spaces"
