@@ -1106,7 +1106,7 @@ class ScheduleConference(PlainText):
 
 
 class ScheduleBody(PlainText):
-    version: str = Field(pattern=r"^\S{1,100}$")
+    version: str = Field(max_length=100)  # read, not kept
     base_url: str | None = Field(None, max_length=500)
     conference: ScheduleConference
 
