@@ -54,7 +54,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Q
-from django.db.models.signals import post_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import (
     FileResponse,
@@ -77,6 +77,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.static import serve as serve_static
@@ -333,7 +334,7 @@ app = LiveblogDjango(
     TIME_ZONE="UTC",
     USE_TZ=True,
     LOGIN_URL="login",
-    LOGIN_REDIRECT_URL="schedule",
+    LOGIN_REDIRECT_URL="my_sessions",
     FORMS_URLFIELD_ASSUME_HTTPS=True,  # Django 6's default for an address typed without its scheme
     # `nanodjango run` serves through the response cache too, as production does.
     WSGI_APPLICATION="liveblog.development_wsgi",
@@ -359,6 +360,9 @@ def any_host_check(app_configs, **kwargs):
 
 
 # These need Django configured, which the app above does.
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry  # noqa: E402
+from django.contrib.auth.admin import UserAdmin  # noqa: E402
+from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login  # noqa: E402
 from ninja import Body, Field, File, Form, Header, Query, Schema, Status  # noqa: E402
@@ -380,7 +384,8 @@ AUTHOR_DESK = {
 }  # the size of the embed's <iframe>
 LOCAL_TIME = "Local time where the session happens: in its time zone, below."  # the admin form's times
 MAX_VERSION = 2**63 - 1
-POST_PERMISSION = "liveblog.post_updates"
+POST_PERMISSION = "liveblog.post_updates"  # an editor's
+CONTRIBUTE_PERMISSION = "liveblog.contribute"
 # Text the server refuses: control characters (C0 and C1: strip() eats U+0085; lone surrogates
 # pydantic refuses itself), line breaks in a one-line field, and text that shows nothing
 # (white space, and format characters such as U+200B, invisible fillers and variation selectors).
@@ -442,6 +447,11 @@ def validate_time_zone(name):
         )
 
 
+def byline(user):
+    """The name readers see: the full name, else the username."""
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
 def schedule_status(override, starts, ends, now):
     """The hand-set status if any, else where `now` falls against the start and end."""
     if override:
@@ -472,7 +482,7 @@ class SessionQuerySet(models.QuerySet):
 
 class SessionManager(models.Manager.from_queryset(SessionQuerySet)):
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("links")  # every page, feed and answer shows them
+        return super().get_queryset().prefetch_related("links", "authors")  # every page and answer shows them
 
 
 class UpdateQuerySet(models.QuerySet):
@@ -517,6 +527,9 @@ class Session(models.Model):
     # From a conference tool's schedule: the event's guid, and the conference it came with.
     guid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     conference = models.CharField(max_length=200, blank=True, editable=False)
+    authors = models.ManyToManyField(
+        User, blank=True, related_name="sessions_blogged", help_text="Its bloggers: contributors post only here."
+    )
 
     objects = SessionManager()
 
@@ -557,6 +570,10 @@ class Session(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
+    def bloggers(self):
+        return [byline(user) for user in self.authors.all()]
+
+    @property
     def summary(self):
         """A line for link previews: the description, else who speaks where."""
         about = " · ".join(filter(None, [self.speakers, self.room]))
@@ -595,7 +612,10 @@ class Update(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["session", "version"])]
         constraints = [models.UniqueConstraint(fields=["session", "idempotency_key"], name="one_update_per_draft")]
-        permissions = [("post_updates", "Can post and manage live blog sessions")]
+        permissions = [
+            ("post_updates", "Can post and manage live blog sessions"),  # an editor's
+            ("contribute", "Can post to the sessions assigned to them"),  # a contributor's
+        ]
 
     def __str__(self):
         return Truncator(self.body).chars(60) or f"(photo) {self.image_alt}".strip()
@@ -613,8 +633,7 @@ class Update(models.Model):
 
     @property
     def author_name(self):
-        """The name shown to readers: a full name, never the name an author signs in with."""
-        return (self.author.get_full_name() or None) if self.author else None
+        return byline(self.author)
 
     @property
     def text(self):
@@ -634,12 +653,17 @@ class Revision(models.Model):
     html = models.TextField(editable=False)  # as it was drawn when it was shown
     written_at = models.DateTimeField(help_text="When this text was first shown.")
     replaced_at = models.DateTimeField()
+    replaced_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-replaced_at", "-id"]
 
     def __str__(self):
         return f"{self.update} (before {self.replaced_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def editor_name(self):
+        return byline(self.replaced_by)
 
 
 class MovedUpdate(models.Model):
@@ -713,6 +737,23 @@ def remove_photo_file(sender, instance, **kwargs):
         transaction.on_commit(partial(instance.image.storage.delete, instance.image.name))
 
 
+@receiver(m2m_changed, sender=Session.authors.through)
+def bloggers_assigned(sender, instance, action, reverse, pk_set, **kwargs):
+    """A session's page names its bloggers: an assignment from either side draws it anew."""
+    if action == "pre_clear":
+        pk_set = set(instance.sessions_blogged.values_list("pk", flat=True)) if reverse else None
+    elif action not in ("post_add", "post_remove"):
+        return
+    for session_id in pk_set if reverse else [instance.pk]:
+        bump_version(session_id)
+
+
+@receiver(post_save, sender=Session.authors.through)  # the user admin's inline saves the rows themselves
+@receiver(post_delete, sender=Session.authors.through)
+def assignment_saved(sender, instance, **kwargs):
+    bump_version(instance.session_id)
+
+
 @receiver(post_delete, sender=Session)
 def forget_deleted_session(sender, instance, **kwargs):
     forget_states(instance.slug)
@@ -754,16 +795,34 @@ def bump_version(session_id):
     return version
 
 
-def save_update(update, **changes):
-    """Create or change an update through the change cursor: the one door for writes. A photo
-    file lives as long as its row: removed if its save fails, or once another replaces it.
-    Moved to another session, it leaves a note in the old one, whose readers drop it."""
-    earlier = None
+def audit(by, obj, flag, message):
+    """Record a write in Django's admin log (its history of the object): who, what and when."""
+    if by is not None:
+        LogEntry.objects.log_actions(by.pk, [obj], flag, change_message=message, single_object=True)
+
+
+def what_changed(changes):
+    if "deleted_at" in changes:
+        return "Deleted" if changes["deleted_at"] else "Restored"
+    return [{"changed": {"fields": [str(Update._meta.get_field(name).verbose_name) for name in changes]}}]
+
+
+def save_update(update, by=None, **changes):
+    """Create or change an update through the change cursor: the one door for writes, and the
+    audit log's for updates (`by` is who). A photo file lives as long as its row: removed if
+    its save fails, or once another replaces it. Moved to another session, it leaves a note
+    in the old one, whose readers drop it."""
+    earlier, new, message = None, not update.pk, what_changed(changes)
     if update.pk and changes.get("body", update.body) != update.body:
         changes["edited_at"] = timezone.now()
         shown = update.edited_at or update.created_at
         earlier = Revision(
-            update=update, body=update.body, html=update.html, written_at=shown, replaced_at=changes["edited_at"]
+            update=update,
+            body=update.body,
+            html=update.html,
+            written_at=shown,
+            replaced_at=changes["edited_at"],
+            replaced_by=by,
         )
     if changes.get("image") is False:  # a form's "clear"
         changes["image"] = ""
@@ -783,6 +842,7 @@ def save_update(update, **changes):
             update.save()
             if earlier:
                 earlier.save()
+            audit(by, update, ADDITION if new else CHANGE, "Posted" if new else message)
             if replaced and replaced != update.image.name:
                 transaction.on_commit(partial(update.image.storage.delete, replaced))
     except BaseException:
@@ -798,12 +858,12 @@ def find_update(pk, deleted=False):
     return get_object_or_404(updates.deleted() if deleted else updates.current(), pk=pk)
 
 
-def delete_update(update):
-    return save_update(update, deleted_at=timezone.now())
+def delete_update(update, by=None):
+    return save_update(update, by, deleted_at=timezone.now())
 
 
-def restore_update(update):
-    return save_update(update, deleted_at=None)
+def restore_update(update, by=None):
+    return save_update(update, by, deleted_at=None)
 
 
 def publish_update(session, author, body="", pinned=False, image=None, image_alt="", key=None):
@@ -814,7 +874,7 @@ def publish_update(session, author, body="", pinned=False, image=None, image_alt
     if image:
         update.image = image
     try:
-        return save_update(update, body=body, pinned=pinned), True
+        return save_update(update, author, body=body, pinned=pinned), True
     except IntegrityError:  # the same draft, arriving twice at the same moment
         return Update.objects.get(session=session, idempotency_key=key), False
 
@@ -850,18 +910,19 @@ def unique_slug(title, starts_at, room=""):
     return slug
 
 
-def save_session(session):
+def save_session(session, by=None, message="Changed"):
     """Save a session and bump its version, so open pages learn of the change."""
     with transaction.atomic():
         session.save()
         session.version = bump_version(session.pk)
+        audit(by, session, CHANGE, message)
     return session
 
 
-def set_status(session, status):
+def set_status(session, status, by=None):
     """Set live, ended or upcoming by hand, or "auto" to follow the start and end times."""
     session.status_override = "" if status == "auto" else status
-    return save_session(session)
+    return save_session(session, by, f"Status: {status}")
 
 
 def with_session(updates, session):
@@ -886,8 +947,42 @@ def changes_since(session, since=None):
     return cursor, updates, deleted
 
 
-def can_post(user):
+# --- Who may do what -------------------------------------------------------------------
+# Editors (and superusers, and the original posting permission) may do anything; contributors
+# post to the sessions assigned to them and change only their own updates there. Asked at each
+# request, so a token acts with its user's role and assignments as they are now.
+
+NOT_ASSIGNED = "You are not assigned to this session: an editor assigns its bloggers."
+NOT_YOURS = "Contributors may change only their own updates: this one is someone else's."
+
+
+def is_editor(user):
     return bool(user and user.is_active and user.has_perm(POST_PERMISSION))
+
+
+def can_post(user):
+    """An author: an editor, or a contributor."""
+    return is_editor(user) or bool(user and user.is_active and user.has_perm(CONTRIBUTE_PERMISSION))
+
+
+def is_assigned(user, session):
+    return is_editor(user) or (can_post(user) and session.authors.filter(pk=user.pk).exists())
+
+
+def check_may_post(user, session):
+    if not is_assigned(user, session):
+        raise Refused(NOT_ASSIGNED, 403)
+
+
+def check_may_change(user, update):
+    check_may_post(user, update.session)
+    if not is_editor(user) and update.author_id != user.pk:
+        raise Refused(NOT_YOURS, 403)
+
+
+def check_editor(user, action):
+    if not is_editor(user):
+        raise Refused(f"Only editors may {action}.", 403)
 
 
 # --- Content --------------------------------------------------------------------------
@@ -1317,6 +1412,7 @@ class SessionAdmin(admin.ModelAdmin):
     search_fields = ["title", "speakers", "room"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["conference", "guid"]
+    filter_horizontal = ["authors"]
     inlines = [SessionLinkInline]
     actions = ["go_live", "end_session", "follow_schedule"]
 
@@ -1353,20 +1449,39 @@ class SessionAdmin(admin.ModelAdmin):
 
     def _set_status(self, request, queryset, status, verb):
         for session in queryset:
-            set_status(session, status)
+            set_status(session, status, request.user)
         self.message_user(request, f"{queryset.count()} session(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Go live now")
+    @admin.action(description="Go live now", permissions=["change"])
     def go_live(self, request, queryset):
         self._set_status(request, queryset, Session.Status.LIVE, "set live")
 
-    @admin.action(description="End session")
+    @admin.action(description="End session", permissions=["change"])
     def end_session(self, request, queryset):
         self._set_status(request, queryset, Session.Status.ENDED, "ended")
 
-    @admin.action(description="Follow the schedule (clear hand-set status)")
+    @admin.action(description="Follow the schedule (clear hand-set status)", permissions=["change"])
     def follow_schedule(self, request, queryset):
         self._set_status(request, queryset, "auto", "following the schedule")
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Session.authors.through
+    extra = 1
+    verbose_name, verbose_name_plural = "session to live blog", "sessions to live blog"
+
+
+def instead_of_auths_admin(model_admin):
+    admin.site.unregister(User)
+    admin.site.register(User, model_admin)
+    return model_admin
+
+
+@instead_of_auths_admin
+class AuthorAdmin(UserAdmin):
+    """The users, each with the sessions they are assigned to (the other side of Session.authors)."""
+
+    inlines = [AssignmentInline]
 
 
 class ScheduleImportForm(forms.ModelForm):
@@ -1425,6 +1540,13 @@ class UpdateAdminForm(forms.ModelForm):
         image = self.cleaned_data.get("image")
         return slide_photo(image) if isinstance(image, UploadedFile) else image
 
+    def clean_session(self):
+        try:
+            check_may_post(self.user, self.cleaned_data["session"])
+        except Refused as refusal:
+            raise ValidationError(str(refusal)) from None
+        return self.cleaned_data["session"]
+
 
 @admin.register(Update)
 class UpdateAdmin(admin.ModelAdmin):
@@ -1450,26 +1572,66 @@ class UpdateAdmin(admin.ModelAdmin):
             or "-"
         )
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # whose sessions it may post to
+        return form
+
+    def refusal(self, request, update):
+        try:
+            check_may_change(request.user, update)
+        except Refused as refusal:
+            return str(refusal)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and self.refusal(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and self.refusal(request, obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if (update := self.get_object(request, object_id)) and (reason := self.refusal(request, update)):
+            messages.warning(request, reason)  # shown read-only: say why
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if (update := self.get_object(request, object_id)) and (reason := self.refusal(request, update)):
+            messages.error(request, reason)
+            return HttpResponseRedirect(reverse("admin:liveblog_update_change", args=[update.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    # The write path records each write in the log (as it does for the API and the pages).
+    def log_addition(self, *args):
+        pass
+
+    log_change = log_deletion = log_deletions = log_addition
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user
-            save_update(obj)
+            save_update(obj, request.user)
         else:  # the changes through save_update, which marks an edited body as edited
-            save_update(Update.objects.get(pk=obj.pk), **{name: form.cleaned_data[name] for name in form.changed_data})
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            save_update(Update.objects.get(pk=obj.pk), request.user, **changes)
 
     # Deleting leaves a tombstone through the cursor, so open pages drop the update.
     def delete_model(self, request, obj):
-        delete_update(obj)
+        delete_update(obj, request.user)
 
     def delete_queryset(self, request, queryset):
         for update in queryset.current():
-            delete_update(update)
+            if not self.refusal(request, update):
+                delete_update(update, request.user)
 
-    @admin.action(description="Restore selected updates")
+    @admin.action(description="Restore selected updates", permissions=["change"])
     def restore_updates(self, request, queryset):
-        restored = queryset.deleted()
-        count = len([restore_update(u) for u in restored])
-        self.message_user(request, f"{count} update(s) restored.", messages.SUCCESS)
+        refused = [update for update in queryset.deleted() if self.refusal(request, update)]
+        restored = [restore_update(u, request.user) for u in queryset.deleted() if u not in refused]
+        self.message_user(request, f"{len(restored)} update(s) restored.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"{len(refused)} not restored: {self.refusal(request, refused[0])}", messages.ERROR
+            )
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -1526,6 +1688,10 @@ class ApiToken(models.Model):
         token.save()
         return token, raw
 
+    def revoke(self, by):
+        ApiToken.objects.filter(pk=self.pk).update(revoked_at=timezone.now())
+        audit(by, self, CHANGE, "Revoked")
+
     @classmethod
     def user_for(cls, raw):
         digest = cls.hash(raw)
@@ -1543,16 +1709,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
+    def get_queryset(self, request):  # an author's own tokens; an editor's, everyone's
+        tokens = super().get_queryset(request)
+        return tokens if is_editor(request.user) else tokens.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + ([] if is_editor(request.user) else ["user"])
+
     def save_model(self, request, obj, form, change):
         if not change:
+            obj.user = obj.user if is_editor(request.user) else request.user
             raw = obj.set_new_key()
             messages.warning(request, f"Copy the token now, it is not shown again: {raw}")
         obj.save()
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+        revoked = [token.revoke(request.user) for token in queryset.filter(revoked_at__isnull=True)]
+        self.message_user(request, f"{len(revoked)} token(s) revoked.", messages.SUCCESS)
 
 
 FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -1604,11 +1778,9 @@ class PasswordAuth(HttpBasicAuth):
 
 
 def posting_user(request):
-    """The authenticated user, if they may write; a 403 otherwise."""
+    """The authenticated user, if they are an author; a 403 otherwise."""
     if not can_post(request.auth):
-        raise HttpError(
-            403, "This account may not post: give it the 'Can post and manage live blog sessions' permission."
-        )
+        raise HttpError(403, "This account may not post: an organiser adds it to the Editors or Contributors.")
     return request.auth
 
 
@@ -1650,6 +1822,7 @@ class SessionOut(Schema):
     version: int
     url: str
     links: list[LinkOut]
+    authors: list[str] = Field(alias="bloggers", description="Who live blogs it: its assigned authors.")
 
     resolve_url = staticmethod(page_url)
 
@@ -1683,6 +1856,7 @@ class RevisionOut(Schema):
     html: str
     written_at: datetime
     replaced_at: datetime
+    edited_by: str | None = Field(alias="editor_name", description="Who replaced this text.")
 
 
 class ChangesOut(Schema):
@@ -1817,12 +1991,12 @@ def session_updates(
 @app.api.get("/updates/{update_id}/revisions", response={200: list[RevisionOut], **READ_ERRORS}, tags=["read"])
 def update_revisions(request, update_id: UpdateId):
     """What an update said before each edit, the latest first (a deleted update has none to show)."""
-    return list(find_update(update_id).revisions.all())
+    return list(find_update(update_id).revisions.select_related("replaced_by"))
 
 
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
-    posting_user(request)
+    check_editor(posting_user(request), "create sessions")
     fields = data.dict(exclude={"status", "slug", "minutes", "links"})
     slug = data.slug or unique_slug(data.title, data.starts_at, data.room)
     try:  # the unique slug decides a race between two creates
@@ -1836,6 +2010,7 @@ def create_session(request, data: SessionIn):
             SessionLink.objects.bulk_create(SessionLink(session=session, **link.dict()) for link in data.links)
     except IntegrityError:
         raise HttpError(409, f"A session with slug {slug!r} exists already.") from None
+    audit(request.auth, session, ADDITION, "Created through the API")
     session.refresh_from_db()  # times as stored, in UTC
     return Status(201, session)
 
@@ -1843,7 +2018,7 @@ def create_session(request, data: SessionIn):
 @app.api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: SlugText, data: SessionPatch):
     """Change a session's details or its links, or set its status by hand (`status`)."""
-    posting_user(request)
+    check_editor(posting_user(request), "change a session")
     session = get_object_or_404(Session, slug=slug)
     changes = data.dict(exclude_none=True)
     status, links = changes.pop("status", None), changes.pop("links", None)
@@ -1853,7 +2028,7 @@ def change_session(request, slug: SlugText, data: SessionPatch):
         if links is not None:
             session.links.filter(from_schedule=False).delete()
             SessionLink.objects.bulk_create(SessionLink(session=session, **link) for link in links)
-        set_status(session, status) if status else save_session(session)
+        set_status(session, status, request.auth) if status else save_session(session, request.auth)
     session.refresh_from_db()  # as stored: its links too
     return session
 
@@ -1869,7 +2044,10 @@ class ImportOut(Schema):
 def post_schedule(request, data: ScheduleIn):
     """Import a conference tool's schedule.json (pretalx, frab): sessions are created, updated in
     place (by the events' guids), and cancelled when their event has left the programme."""
-    return import_schedule(data, "POST /api/schedule", posting_user(request)).counts
+    check_editor(posting_user(request), "import the schedule")
+    record = import_schedule(data, "POST /api/schedule", request.auth)
+    audit(request.auth, record, ADDITION, "Imported through the API")
+    return record.counts
 
 
 # The same operation takes JSON, which ApiParser reads into the form's fields, or a
@@ -1918,21 +2096,24 @@ def post_update(
         raise HttpError(
             422, f"Unknown field(s): {', '.join(unknown)}; this operation takes {', '.join(UpdateIn.model_fields)}."
         )
-    update, created = post_new_update(get_object_or_404(Session, slug=slug), author, data, image, idempotency_key)
+    session = get_object_or_404(Session, slug=slug)
+    check_may_post(author, session)
+    update, created = post_new_update(session, author, data, image, idempotency_key)
     return Status(201 if created else 200, update)
 
 
 @app.api.patch("/updates/{update_id}", response={200: UpdateOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_update(request, update_id: UpdateId, data: UpdatePatch):
-    posting_user(request)
     update = find_update(update_id)
-    return save_update(update, **data.dict(exclude_none=True))
+    check_may_change(posting_user(request), update)
+    return save_update(update, request.auth, **data.dict(exclude_none=True))
 
 
 @app.api.delete("/updates/{update_id}", response={204: None, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def remove_update(request, update_id: UpdateId):
-    posting_user(request)
-    delete_update(find_update(update_id))
+    update = find_update(update_id)
+    check_may_change(posting_user(request), update)
+    delete_update(update, request.auth)
     return Status(204, None)
 
 
@@ -1941,7 +2122,20 @@ def create_token(request, data: TokenIn = Body(None)):
     """A new token for the user of these credentials; the body, {"name": ...}, may be left out."""
     user = posting_user(request)
     token, raw = ApiToken.issue(user, data.name if data else "API token")
+    audit(user, token, ADDITION, "Made through the API")
     return Status(201, {"token": raw, "name": token.name, "prefix": token.prefix})
+
+
+@app.api.delete(
+    "/tokens/{prefix}", response={204: None, **WRITE_ERRORS}, auth=[TokenAuth(), PasswordAuth()], tags=["tokens"]
+)
+def revoke_token(request, prefix: Annotated[str, StringConstraints(pattern=r"^lb_[-_a-zA-Z0-9]{7}$")]):
+    """Revoke a token by its prefix: an author's own, or as an editor anyone's."""
+    user = posting_user(request)
+    tokens = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True)
+    token = get_object_or_404(tokens if is_editor(user) else tokens.filter(user=user))
+    token.revoke(user)
+    return Status(204, None)
 
 
 @app.api.exception_handler(Refused)
@@ -2161,10 +2355,11 @@ def reader_context(request, session):
 def session_page(request, slug):
     """The page every reader shares, or for an author the same with the desk."""
     session = get_object_or_404(Session, slug=slug)
-    author = can_post(getattr(request, "user", None))  # a baked page's request has no user
+    user = getattr(request, "user", None)  # a baked page's request has no user
+    author = is_assigned(user, session)  # the desk, on an author's own sessions
     context = reader_context(request, session)
     if author:
-        context.update(AUTHOR_DESK)
+        context.update(AUTHOR_DESK, editor=is_editor(user))
     response = render(request, "liveblog/session.html", {**context, "author": author})
     if author:
         add_never_cache_headers(response)
@@ -2278,6 +2473,7 @@ def author_action(view):
 @author_action
 def author_post(request, slug):
     session = get_object_or_404(Session, slug=slug)
+    check_may_post(request.user, session)
     data = author_input(ComposeIn, request)
     update, created = post_new_update(session, request.user, data, request.FILES.get("image"), data.key)
     return author_result(request, session, [update], status=201 if created else 200)
@@ -2286,6 +2482,7 @@ def author_post(request, slug):
 @app.route("/sessions/<slug:slug>/preview/", name="author_preview")
 @author_action
 def author_preview(request, slug):
+    check_may_post(request.user, get_object_or_404(Session, slug=slug))
     body = author_input(UpdateIn, request).body  # the checks a post would meet; an empty box previews as empty
     return HttpResponse(render_markdown(body) or '<p class="empty">Nothing to preview yet.</p>')
 
@@ -2295,9 +2492,10 @@ def author_preview(request, slug):
 def author_status(request, slug):
     """Go live, end, or follow the schedule again; the page reloads to show it."""
     session = get_object_or_404(Session, slug=slug)
+    check_editor(request.user, "set a session's status")
     if (status := request.POST.get("status", "")) not in {"live", "ended", "auto"}:
         return author_error("The status must be live, ended or auto.")
-    set_status(session, status)
+    set_status(session, status, request.user)
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
     return HttpResponseClientRefresh()
@@ -2309,33 +2507,51 @@ def author_status(request, slug):
 @plain_text_errors
 def author_edit(request, pk):
     update = find_update(pk)
+    check_may_change(request.user, update)
     if request.method == "GET":
         return render(request, "liveblog/_partials.html#edit_form", {"update": update, **AUTHOR_DESK})
     body = author_input(UpdateIn, request).body
     if not body and not update.image:  # a photo may stand alone
         return author_error(EMPTY_UPDATE)
-    return author_result(request, update.session, [save_update(update, body=body)])
+    return author_result(request, update.session, [save_update(update, request.user, body=body)])
 
 
 @app.route("/updates/<int:pk>/pin/", name="author_pin")
 @author_action
 def author_pin(request, pk):
     update = find_update(pk)
-    return author_result(request, update.session, [save_update(update, pinned=request.POST.get("pinned") == "true")])
+    check_may_change(request.user, update)
+    pinned = request.POST.get("pinned") == "true"
+    return author_result(request, update.session, [save_update(update, request.user, pinned=pinned)])
 
 
 @app.route("/updates/<int:pk>/delete/", name="author_delete")
 @author_action
 def author_delete(request, pk):
-    update = delete_update(find_update(pk))
+    check_may_change(request.user, update := find_update(pk))
+    delete_update(update, request.user)
     return author_result(request, update.session, deleted=[update.pk], undo=update)
 
 
 @app.route("/updates/<int:pk>/restore/", name="author_restore")
 @author_action
 def author_restore(request, pk):
-    update = restore_update(find_update(pk, deleted=True))
-    return author_result(request, update.session, [update])
+    check_may_change(request.user, update := find_update(pk, deleted=True))
+    return author_result(request, update.session, [restore_update(update, request.user)])
+
+
+@app.route("/my/", name="my_sessions")
+@require_safe
+@never_cache
+@login_required
+def my_sessions(request):
+    """Where an author lands after signing in: their sessions (an editor's: all), live first, then
+    upcoming, each with a link to its desk."""
+    sessions = Session.objects.all() if is_editor(request.user) else request.user.sessions_blogged.all()
+    rank = [Session.Status.LIVE, Session.Status.UPCOMING, Session.Status.ENDED, Session.Status.CANCELLED]
+    sessions = sorted(sessions, key=lambda session: rank.index(session.status))  # by start within each
+    context = {"sessions": sessions, "author": can_post(request.user), "editor": is_editor(request.user)}
+    return render(request, "liveblog/my_sessions.html", context)
 
 
 # --- Slide photos -----------------------------------------------------------------------
@@ -2421,6 +2637,7 @@ def live_blog_posting(context, session, updates):
                 "url": absolute_url(request, update.get_absolute_url()),
                 **({"dateModified": iso(update.edited_at)} if update.edited_at else {}),
                 **({"image": absolute_url(request, update.image.url)} if update.image else {}),
+                **({"author": {"@type": "Person", "name": update.author_name}} if update.author else {}),
             }
             for update in newest[:LIVE_BLOG_UPDATES]
         ],

@@ -85,6 +85,32 @@ def poster(db):
     return User.objects.get(pk=user.pk)  # fresh, so the permission cache is empty
 
 
+def member_of(group, username, first_name="", **fields):
+    """A user in the Editors or the Contributors group that the migrations made."""
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user(username, password=PASSWORD, first_name=first_name, **fields)
+    user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def editor(db):
+    return member_of("Editors", "eddie", "Eddie", last_name="Editor")
+
+
+@pytest.fixture
+def contributor(session):
+    """A contributor assigned to the session fixture."""
+    user = member_of("Contributors", "cora", "Cora", last_name="Contributor")
+    session.authors.add(user)
+    return user
+
+
+def bearer(user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'tests')[1]}"}
+
+
 @pytest.fixture
 def reader(db):
     return User.objects.create_user("reader", password=PASSWORD)
@@ -249,11 +275,12 @@ def contexts(browser):
         context.close()
 
 
-def signed_in_author(server, contexts, slug):
-    """A page of its own browser context, signed in as the test server's author, on a session's desk."""
+def signed_in_author(server, contexts, slug, username="author"):
+    """A page of its own browser context, signed in as the test server's author (an editor), or its
+    contributor "cora", on a session's desk."""
     page = contexts().new_page()
     page.goto(f"{server.url}/login/?next=/sessions/{slug}/")
-    page.fill("#id_username", "author")
+    page.fill("#id_username", username)
     page.fill("#id_password", "pw")
     page.click("button[type=submit]")
     page.wait_for_url(f"**/sessions/{slug}/")

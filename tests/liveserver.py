@@ -24,6 +24,9 @@ from liveblog import ApiToken
 user = User.objects.create_user("author", password="pw", first_name="Ada", last_name="Author")
 user.user_permissions.add(Permission.objects.get(codename="post_updates"))
 User.objects.create_superuser("admin", password="pw")
+from django.contrib.auth.models import Group
+cora = User.objects.create_user("cora", password="pw", first_name="Cora", last_name="Contributor")
+cora.groups.add(Group.objects.get(name="Contributors"))
 print(ApiToken.issue(user, "tests")[1])
 """
 
@@ -254,6 +257,14 @@ class LiveServer:
                 "status": status,
             },
         )
+
+    def assign(self, username, slug):
+        """Make a user one of a session's bloggers, as an editor does in the admin."""
+        code = (
+            "import liveblog; liveblog.app._prepare(); from django.contrib.auth.models import User; "
+            f"liveblog.Session.objects.get(slug={slug!r}).authors.add(User.objects.get(username={username!r}))"
+        )
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=self.env, check=True, timeout=60)
 
     def post(self, slug, body, **fields):
         return self.api("POST", f"/sessions/{slug}/updates", {"body": body, **fields})

@@ -56,6 +56,10 @@ def test_reader_and_author_pages_have_no_axe_violation(server, browser, axe_scri
         page.goto(server.url + "/sessions/live-talk/")
         page.wait_for_function("() => document.querySelector('#updates .author-tools')")  # the desk and its tools
         found["author's /sessions/live-talk/"] = violations(page, axe_script)
+        page.goto(server.url + "/my/")
+        found["/my/"] = violations(page, axe_script)
+        page.goto(server.url + "/sessions/live-talk/")
+        page.wait_for_function("() => document.querySelector('#updates .author-tools')")
         page.evaluate("() => { document.getElementById('compose-body').value = 'refused \\u0007'; }")
         page.locator("#compose-body").press("Control+Enter")  # a post the server refuses...
         page.locator("#outbox-posts li.refused").wait_for()

@@ -203,11 +203,11 @@ def test_without_javascript_a_post_returns_to_the_page(author_client, session):
     assert Update.objects.get().body == "Plain form"
 
 
-def test_signing_in_lands_on_the_schedule_or_the_page_the_author_came_from(client, poster):
+def test_signing_in_lands_on_my_sessions_or_the_page_the_author_came_from(client, poster):
     from conftest import PASSWORD
 
     signed_in = client.post("/login/", {"username": "author", "password": PASSWORD})
-    assert signed_in.status_code == 302 and signed_in["Location"] == "/"
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/my/"
     client.logout()
     back = client.post("/login/?next=/sessions/keynote/", {"username": "author", "password": PASSWORD})
     assert back["Location"] == "/sessions/keynote/"

@@ -143,3 +143,18 @@ def test_go_live_and_end_from_the_page(server, contexts):
     author.get_by_role("button", name="Go live now").wait_for()
     assert author.locator(".session-header .status").text_content() == "Ended"
     reader.get_by_text("This session has ended.").wait_for(timeout=(POLL * 6 + 5) * 1000)
+
+
+def test_a_contributor_gets_tools_only_on_their_own_updates(server, contexts):
+    server.new_session("shared-room")
+    server.post("shared-room", "The editor's note")
+    server.assign("cora", "shared-room")
+    cora = signed_in_author(server, contexts, "shared-room", username="cora")
+    assert cora.locator(".session-controls button").count() == 0  # the status is an editor's
+    type_and_send(cora, "Cora's first note")
+    mine = cora.locator("#updates > li", has_text="Cora's first note")
+    mine.locator(".author-tools").wait_for(timeout=5000)
+    assert mine.locator(".byline").inner_text() == "Cora Contributor"
+    editors = cora.locator("#updates > li", has_text="The editor's note")
+    assert editors.locator(".byline").inner_text() == "Ada Author"
+    assert editors.locator(".author-tools").count() == 0

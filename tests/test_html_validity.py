@@ -4,7 +4,7 @@ import json
 import subprocess
 
 import pytest
-from conftest import HTMX, make_session, post
+from conftest import HTMX, make_session, member_of, post
 
 # Fragments are checked inside the smallest valid document.
 DOCUMENT = (
@@ -41,12 +41,21 @@ def pages(client, db, poster, monkeypatch):
     pages["schedule with logo and accent"] = client.get("/")
     client.force_login(poster)
     pages["author's view"] = client.get("/sessions/live-talk/")
+    pages["my sessions"] = client.get("/my/")
     pages["edit form fragment"] = client.get(f"/updates/{first.pk}/edit/", **HTMX)
     pages["author result fragment"] = client.post(f"/updates/{first.pk}/delete/", **HTMX)
     pages["deleted update page"] = client.get(f"/sessions/live-talk/updates/{first.pk}/")
+    contributor = member_of("Contributors", "cora", "Cora")
+    live.authors.add(contributor)
+    client.force_login(contributor)
+    pages["contributor's view"] = client.get("/sessions/live-talk/")
     assert {kind: r.status_code for kind, r in pages.items() if r.status_code != 200} == {"deleted update page": 410}
     html = {kind: response.content.decode() for kind, response in pages.items()}
-    assert 'id="author-desk"' in html["author's view"] and "<template>" in html["poll fragment"]
+    assert (
+        'id="author-desk"' in html["author's view"]
+        and "#author-desk" in html["my sessions"]
+        and "<template>" in html["poll fragment"]
+    )
     assert "<mark>" in html["search"] and "Nothing found" in html["search, nothing found"]
     html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}

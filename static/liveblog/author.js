@@ -225,6 +225,8 @@
 
   function decorate(li) {
     if (!li.classList || !li.classList.contains("update") || li.querySelector(".author-tools")) return;
+    // A contributor changes only their own updates (the server refuses the rest all the same).
+    if (!desk.hasAttribute("data-editor") && li.dataset.author !== desk.dataset.user) return;
     const id = li.dataset.id;
     const copy = tools.content.cloneNode(true);
     for (const button of copy.querySelectorAll("[data-hx-get], [data-hx-post]")) {
