@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import sys
 import threading
 import time
@@ -132,8 +133,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")  # one cache for every app process
 POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page
 SLOW_POLL_SECONDS = POLL_SECONDS * 6  # of an upcoming session's page, and of the schedule's board
 # How long a process may answer from a cached session version. A commit drops it at once
-# from a shared cache; without Redis other processes only notice when it expires.
+# from a shared cache; without Redis, on SQLite, every process learns of it at its next
+# request (CommitWatch), and on PostgreSQL the other processes notice when it expires.
 VERSION_TTL = env_int("LIVEBLOG_VERSION_TTL", 60 if REDIS_URL else 2)
+COMMIT_WATCH = env_flag("LIVEBLOG_COMMIT_WATCH", default=True)  # 0: on SQLite too, wait for VERSION_TTL
 MEDIA_ROOT = Path(os.environ.get("LIVEBLOG_MEDIA_ROOT") or BASE_DIR / "media")  # slide photos
 MAX_IMAGE_MB = env_int("LIVEBLOG_MAX_IMAGE_MB", 10)
 MAX_REQUEST_BYTES = (MAX_IMAGE_MB + 1) * 1024 * 1024  # the largest post: a photo at the limit, and its text
@@ -2899,10 +2902,35 @@ def session_calendar(request, slug):
 # users, credentials, writes, bodies and unknown sessions go through Django.
 
 
+class CommitWatch:
+    """Without Redis each process caches states of its own. On SQLite, PRAGMA data_version on a
+    connection the process keeps open changes whenever another connection commits; asked before a
+    state is read (microseconds: it reads the WAL index in shared memory), it tells the process
+    to drop its states, so every process sees a write at its next request."""
+
+    def __init__(self):
+        self.lock, self.pid, self.seen = threading.Lock(), None, None
+
+    def check(self):
+        with self.lock:
+            if self.pid != os.getpid():  # opened by the process that asks: a forked worker shares nothing
+                self.pid, name = os.getpid(), str(connection.settings_dict["NAME"])
+                self.db = sqlite3.connect(name, check_same_thread=False) if os.path.isfile(name) else None
+            version = self.db.execute("PRAGMA data_version").fetchone()[0] if self.db else None
+            changed, self.seen = version != self.seen, version
+        if changed:
+            cache.clear()
+
+
+COMMITS = CommitWatch() if COMMIT_WATCH and not REDIS_URL and DATABASE_URL.startswith("sqlite") else None
+
+
 def cached_states(key, read_rows):
     """The conference's name and rows of (..., hand-set status, start, end), each as (..., start,
     end, status as of now): all a public read depends on. Cached under key for VERSION_TTL (one
     cache call on a hit); a commit drops it."""
+    if COMMITS:
+        COMMITS.check()
     cached = cache.get(key)
     if cached is None:
         rows = [

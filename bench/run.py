@@ -6,7 +6,8 @@ with gunicorn (sync, 2 workers), gunicorn (gthread, 2 workers of 4 threads) and 
 and p50/p99 latency, the ratios between them (all from this one run), nginx serving a
 static file the size of a poll answer, the sizes a reader downloads, and then a crowd of
 readers polling through nginx as a caching proxy while an author posts. Last, the search
-benchmark (bench/search.py): /search/ on 100,000 updates, on SQLite and on PostgreSQL.
+benchmark (bench/search.py): /search/ on 100,000 updates, on SQLite and on PostgreSQL, the
+schedule import (bench/schedule.py), and how soon 4 processes see a write (bench/agreement.py).
 """
 
 import argparse
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import agreement  # noqa: E402
 import schedule  # noqa: E402
 import search  # noqa: E402
 from liveserver import free_port, manage  # noqa: E402
@@ -326,6 +328,9 @@ def main():
     parser.add_argument("--search-requests", type=int, default=50, help="requests per search query")
     parser.add_argument("--schedule-only", action="store_true", help="only the schedule import (bench/schedule.py)")
     parser.add_argument(
+        "--agreement-only", action="store_true", help="only how soon 4 processes see a write (bench/agreement.py)"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server to run the search benchmark on too ('' for none)",
@@ -334,6 +339,10 @@ def main():
     if args.schedule_only:
         with tempfile.TemporaryDirectory() as tmp:
             schedule.run(tmp, args.postgres)
+        return
+    if args.agreement_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            agreement.run(tmp), agreement.run(tmp, watch=False)
         return
     if args.search_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -426,6 +435,8 @@ def main():
             search.run(tmp, args.postgres, args.search_requests)
     with tempfile.TemporaryDirectory() as tmp:
         schedule.run(tmp, args.postgres)
+    with tempfile.TemporaryDirectory() as tmp:
+        agreement.run(tmp), agreement.run(tmp, watch=False)
 
 
 def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app_gets, args):

@@ -98,8 +98,9 @@ def test_liveblog_py_stays_within_its_line_budget():
     """The round's rule: a capability comes with the fewest lines that do it well (ruff lays them out)."""
     lines = (Path(__file__).resolve().parent.parent / "liveblog.py").read_text().count("\n")
     # 2,700 for the round; the schedule import (its document, sync, command, admin and links) took 210 more,
-    # the roles (who may do what, assignments, the audit log, "My sessions", the admin's refusals) 215 more.
-    assert lines <= 3125, f"liveblog.py is {lines} lines; the budget is 3,125"
+    # the roles (who may do what, assignments, the audit log, "My sessions", the admin's refusals) 215 more,
+    # SQLite's commit watch (every process sees a write at its next request) 30 more.
+    assert lines <= 3155, f"liveblog.py is {lines} lines; the budget is 3,155"
 
 
 @pytest.mark.server

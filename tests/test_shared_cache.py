@@ -1,5 +1,6 @@
-"""Several app processes sharing Redis see each other's changes at once; without Redis they
-lag by at most LIVEBLOG_VERSION_TTL; and a Redis outage takes nothing down."""
+"""Several app processes sharing Redis see each other's changes at once; without Redis (and,
+on SQLite, without the commit watch: tests/test_process_agreement.py) they lag by at most
+LIVEBLOG_VERSION_TTL; and a Redis outage takes nothing down."""
 
 import subprocess
 import time
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.server
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 NEVER_EXPIRES = {"LIVEBLOG_VERSION_TTL": "600"}  # so only invalidation can refresh a process
+TTL_ALONE = {"LIVEBLOG_COMMIT_WATCH": "0"}  # SQLite processes otherwise agree at once
 
 
 def changes(server, since):
@@ -47,12 +49,12 @@ def test_two_processes_sharing_redis_see_each_others_changes_at_once(tmp_path):
 
 def test_without_a_shared_cache_the_other_process_lags_until_expiry(tmp_path):
     """The control: the same steps with per-process memory caches miss the change."""
-    seen_by_second, _ = warm_then_write_through_the_other(tmp_path, NEVER_EXPIRES)
+    seen_by_second, _ = warm_then_write_through_the_other(tmp_path, {**NEVER_EXPIRES, **TTL_ALONE})
     assert seen_by_second == (1, [])
 
 
 def test_without_a_shared_cache_the_lag_is_bounded_by_the_version_ttl(tmp_path):
-    first = LiveServer(tmp_path, workers=1, env={"LIVEBLOG_VERSION_TTL": "1"}).start()
+    first = LiveServer(tmp_path, workers=1, env={"LIVEBLOG_VERSION_TTL": "1", **TTL_ALONE}).start()
     second = first.sibling()
     try:
         first.new_session("shared")
