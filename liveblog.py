@@ -131,6 +131,7 @@ def readable_colour(colour):
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 REDIS_URL = os.environ.get("REDIS_URL", "")  # one cache for every app process
 POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page
+PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 50)  # updates a session page shows at first, and then at a time
 SLOW_POLL_SECONDS = POLL_SECONDS * 6  # of an upcoming session's page, and of the schedule's board
 # How long a process may answer from a cached session version. A commit drops it at once
 # from a shared cache; without Redis, on SQLite, every process learns of it at its next
@@ -613,7 +614,7 @@ class Update(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["session", "version"])]
+        indexes = [models.Index(fields=["session", "version"]), models.Index(fields=["session", "created_at", "id"])]
         constraints = [models.UniqueConstraint(fields=["session", "idempotency_key"], name="one_update_per_draft")]
         permissions = [
             ("post_updates", "Can post and manage live blog sessions"),  # an editor's
@@ -783,10 +784,16 @@ def state_key(slug):
     return f"session-state:{slug}"
 
 
+# Without Redis a process's states live in this dict: Django's local-memory cache pickles and
+# unpickles every value at every get, and every poll reads one. {key: (expiry, state)}
+LOCAL_STATES = {}
+
+
 def forget_states(*slugs):
     """Once the transaction commits, drop the cached state of these sessions and the conference's."""
     keys = [CONFERENCE_STATE, CONFERENCE_NAME_KEY, *(state_key(slug) for slug in slugs if slug)]
     transaction.on_commit(partial(cache.delete_many, keys))
+    transaction.on_commit(lambda: [LOCAL_STATES.pop(key, None) for key in keys])
 
 
 def bump_version(session_id):
@@ -2182,6 +2189,13 @@ def baked_slugs():
     yield from ({"slug": slug} for slug in published_sessions().values_list("slug", flat=True))
 
 
+def baked_pages():
+    """Each published session's pages after its first: the update each starts after."""
+    for session in published_sessions():
+        ids = list(session.updates.current().order_by("-created_at", "-id").values_list("pk", flat=True))
+        yield from ({"slug": session.slug, "before": ids[n]} for n in range(PAGE_SIZE - 1, len(ids) - 1, PAGE_SIZE))
+
+
 def baked_media():
     photos = Update.objects.current().filter(session__in=published_sessions()).exclude(image="")
     yield from ({"path": name} for name in photos.values_list("image", flat=True))
@@ -2341,33 +2355,78 @@ def live_context(session, since=None):
     }
 
 
-def reader_context(request, session):
-    """What the session page and its embed draw: the updates in the reader's order."""
+def reader_context(request, session, boundary=None):
+    """What the session page and its embed draw: every key moment, and a page of updates in the
+    reader's order, from the start or after the update `boundary` (where the last page ended),
+    with the update the next page starts after (`more`). The cursor is read first, as changes_since does."""
     order = "oldest" if request.GET.get("order") == "oldest" else "newest"
-    context = {**live_context(session), "order": order, "baked": BAKE}
-    if order == "newest":
-        context["updates"].reverse()
-    context["key_moments"] = [u for u in context["updates"] if u.pinned]
-    context["card_photo"] = max((u for u in context["updates"] if u.image), key=attrgetter("created_at"), default=None)
-    return context
+    cursor = Session.objects.values_list("version", flat=True).get(pk=session.pk)
+    # version + 0: bounded by the cursor, but walked in the order of the (session, created_at, id)
+    # index, so the first page of 5,000 updates costs what the first of 50 does (no sort).
+    current = Update.objects.alias(v=F("version") + 0).filter(session=session, v__lte=cursor).current()
+    current = current.select_related("author")
+    ordered = current.order_by(*(["-created_at", "-id"] if order == "newest" else ["created_at", "id"]))
+    page = ordered
+    if boundary is not None:
+        at = get_object_or_404(Update.objects.filter(session=session), pk=boundary).created_at
+        if order == "newest":
+            page = page.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=boundary))
+        else:
+            page = page.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=boundary))
+    page = with_session(page[: PAGE_SIZE + 1], session)
+    return {
+        "session": session,
+        "cursor": cursor,
+        "updates": page[:PAGE_SIZE],
+        "more": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
+        "key_moments": with_session(ordered.filter(pinned=True), session),
+        "card_photo": current.exclude(image="").order_by("-created_at", "-id").first(),
+        "poll_seconds": poll_seconds(session),
+        "order": order,
+        "baked": BAKE,
+    }
+
+
+def page_holding(update):
+    """The update the session's page holding this one starts after (None: the first page)."""
+    ids = list(update.session.updates.current().order_by("-created_at", "-id").values_list("pk", flat=True))
+    first = ids.index(update.pk) // PAGE_SIZE * PAGE_SIZE if update.pk in ids else 0
+    return ids[first - 1] if first else None
 
 
 @app.route("/sessions/<slug:slug>/", name="session_page", distill_func=baked_slugs)
-@cacheable("order")
+@cacheable("order", "before", "after")
 @require_safe
-def session_page(request, slug):
-    """The page every reader shares, or for an author the same with the desk."""
+def session_page(request, slug, before=None):
+    """The page every reader shares, or for an author the same with the desk. Earlier updates
+    (later ones, oldest first) are pages of their own: ?before=N (?order=oldest&after=N), where N
+    is the update the last page ended at; htmx asks for the next page's items alone."""
     session = get_object_or_404(Session, slug=slug)
+    boundary = request.GET.get("after" if "after" in request.GET else "before")
+    if before is None and boundary is not None and (before := parse_cursor(boundary)) is None:
+        return HttpResponseBadRequest("before and after take an update's id.", content_type="text/plain")
     user = getattr(request, "user", None)  # a baked page's request has no user
     author = is_assigned(user, session)  # the desk, on an author's own sessions
-    context = reader_context(request, session)
-    if author:
-        context.update(AUTHOR_DESK, editor=is_editor(user))
-    response = render(request, "liveblog/session.html", {**context, "author": author})
+    context = {**reader_context(request, session, before), "author": author}
+    if request.htmx and before is not None:
+        response = render(request, "liveblog/_partials.html#next_page", context)
+    else:
+        if author:
+            context.update(AUTHOR_DESK, editor=is_editor(user))
+        response = render(request, "liveblog/session.html", context)
+    patch_vary_headers(response, ["HX-Request"])
     if author:
         add_never_cache_headers(response)
         return response
     return shared_for(response, session.status)
+
+
+@app.route("/sessions/<slug:slug>/before/<int:before>/", name="earlier_updates", distill_func=baked_pages)
+@cacheable()
+@require_safe
+def earlier_updates(request, slug, before):
+    """The pages of ?before=N at addresses of their own: what the baked archive links to."""
+    return session_page(request, slug, before)
 
 
 @app.route("/sessions/<slug:slug>/changes/<str:since>/", name="session_changes")
@@ -2664,12 +2723,8 @@ def update_page(request, slug, pk):
     if update.session.slug != slug:  # moved to another session: its old link follows it
         get_object_or_404(MovedUpdate, update=update, session__slug=slug)
         return HttpResponsePermanentRedirect(update.get_absolute_url())
-    response = render(
-        request,
-        "liveblog/update.html",
-        {"session": update.session, "update": update, "baked": BAKE},
-        status=410 if update.is_deleted else 200,
-    )
+    context = {"session": update.session, "update": update, "baked": BAKE, "page_before": page_holding(update)}
+    response = render(request, "liveblog/update.html", context, status=410 if update.is_deleted else 200)
     return shared_for(response, update.session.status)
 
 
@@ -2902,24 +2957,24 @@ def session_calendar(request, slug):
 # users, credentials, writes, bodies and unknown sessions go through Django.
 
 
-class CommitWatch:
+class CommitWatch(threading.local):
     """Without Redis each process caches states of its own. On SQLite, PRAGMA data_version on a
-    connection the process keeps open changes whenever another connection commits; asked before a
-    state is read (microseconds: it reads the WAL index in shared memory), it tells the process
-    to drop its states, so every process sees a write at its next request."""
+    connection kept open changes whenever another connection commits; asked before a state is
+    read (microseconds: it reads the WAL index in shared memory), it tells the process to drop its
+    states, so every process sees a write at its next request. One connection a thread: a lock
+    around a shared one made the server's threads queue for it (py-spy: 17% of a worker's time)."""
 
-    def __init__(self):
-        self.lock, self.pid, self.seen = threading.Lock(), None, None
+    pid = seen = None
 
     def check(self):
-        with self.lock:
-            if self.pid != os.getpid():  # opened by the process that asks: a forked worker shares nothing
-                self.pid, name = os.getpid(), str(connection.settings_dict["NAME"])
-                self.db = sqlite3.connect(name, check_same_thread=False) if os.path.isfile(name) else None
-            version = self.db.execute("PRAGMA data_version").fetchone()[0] if self.db else None
-            changed, self.seen = version != self.seen, version
-        if changed:
-            cache.clear()
+        if self.pid != os.getpid():  # opened by the process that asks: a forked worker shares nothing
+            self.pid, name = os.getpid(), str(connection.settings_dict["NAME"])
+            self.db = sqlite3.connect(name, check_same_thread=False) if os.path.isfile(name) else None
+        version = self.db.execute("PRAGMA data_version").fetchone()[0] if self.db else None
+        if version != self.seen:
+            self.seen = version
+            LOCAL_STATES.clear()
+            cache.delete(CONFERENCE_NAME_KEY)
 
 
 COMMITS = CommitWatch() if COMMIT_WATCH and not REDIS_URL and DATABASE_URL.startswith("sqlite") else None
@@ -2931,13 +2986,18 @@ def cached_states(key, read_rows):
     cache call on a hit); a commit drops it."""
     if COMMITS:
         COMMITS.check()
-    cached = cache.get(key)
-    if cached is None:
+    expiry, cached = (0, cache.get(key)) if REDIS_URL else LOCAL_STATES.get(key, (0, None))
+    if cached is None or (expiry and expiry < time.monotonic()):
         rows = [
             (*head, override, starts.timestamp(), ends.timestamp()) for *head, override, starts, ends in read_rows()
         ]
         cached = (conference_name(), rows)
-        cache.set(key, cached, VERSION_TTL)
+        if REDIS_URL:
+            cache.set(key, cached, VERSION_TTL)
+        else:
+            if len(LOCAL_STATES) > 10_000:  # slugs of sessions that do not exist, say: start again
+                LOCAL_STATES.clear()
+            LOCAL_STATES[key] = (time.monotonic() + VERSION_TTL, cached)
     name, rows = cached
     now = time.time()  # the times too: the demo moves in time without a new version
     return name, tuple(
@@ -2963,6 +3023,7 @@ def conference_state():
     )
 
 
+ENTRY_BYTES = 4096  # what an answer kept costs beside its body: its key, headers and their objects (bench/pages.py)
 KEPT_IN_A_304 = {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}  # RFC 9110
 CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
@@ -2993,11 +3054,10 @@ class ResponseCache:
         key = self.key(environ)
         if key is None:
             return self.django(environ, start_response)
-        status, headers, body = self.recall(key) or self.ask_django(key, environ)
-        etag = next((value for name, value in headers if name == "ETag"), None)
+        status, headers, body, etag, unchanged = self.recall(key) or self.ask_django(key, environ)
         # Quoted ETags cannot match inside one another, and W/-weakened ones (gzip) match too.
-        if etag and etag.removeprefix("W/") in environ.get("HTTP_IF_NONE_MATCH", ""):
-            start_response("304 Not Modified", [(n, v) for n, v in headers if n.lower() in KEPT_IN_A_304])
+        if etag and etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 Not Modified", unchanged)
             return []
         start_response(status, headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
@@ -3017,9 +3077,10 @@ class ResponseCache:
             state = session_state(slug) if slug else conference_state()
         except (Http404, OperationalError, InterfaceError):  # Django says so, in its own words
             return None
+        asked = environ.get("QUERY_STRING") if query else None  # most reads take no query: skip the parsing
         return (
             environ["PATH_INFO"],
-            tuple(pair for pair in parse_qsl(environ.get("QUERY_STRING", ""), True) if pair[0] in query),
+            tuple(pair for pair in parse_qsl(asked, True) if pair[0] in query) if asked else (),
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_X_FORWARDED_PROTO"),
             environ.get("HTTP_HOST"),
@@ -3039,13 +3100,16 @@ class ResponseCache:
             getattr(chunks, "close", lambda: None)()
         status, headers = answer["a"][:2]
         kept = {name.lower(): value for name, value in headers}
+        # Worked out once for as long as the answer is kept: its ETag and the headers of its 304.
+        answer = (status, headers, body, kept.get("etag", "").removeprefix("W/"))
+        answer += ([(name, value) for name, value in headers if name.lower() in KEPT_IN_A_304],)
         if (
             status[:3] not in ("200", str(HTMX_STOP_POLLING))
             or not kept.get("cache-control", "").startswith("public")
             or "set-cookie" in kept
         ):
-            return status, headers, body
-        return self.keep(key, (status, headers, body))
+            return answer
+        return self.keep(key, answer)
 
     def recall(self, key):
         with self.lock:
@@ -3057,9 +3121,9 @@ class ResponseCache:
         with self.lock:
             if key not in self.responses:
                 self.responses[key] = answer
-                self.size += len(answer[2]) + 512  # and about so much for its key and headers
+                self.size += len(answer[2]) + ENTRY_BYTES
             while self.size > self.max_bytes:
-                self.size -= len(self.responses.popitem(last=False)[1][2]) + 512
+                self.size -= len(self.responses.popitem(last=False)[1][2]) + ENTRY_BYTES
         return answer
 
 

@@ -7,7 +7,8 @@ and p50/p99 latency, the ratios between them (all from this one run), nginx serv
 static file the size of a poll answer, the sizes a reader downloads, and then a crowd of
 readers polling through nginx as a caching proxy while an author posts. Last, the search
 benchmark (bench/search.py): /search/ on 100,000 updates, on SQLite and on PostgreSQL, the
-schedule import (bench/schedule.py), and how soon 4 processes see a write (bench/agreement.py).
+schedule import (bench/schedule.py), how soon 4 processes see a write (bench/agreement.py),
+long sessions and a worker's memory (bench/pages.py), and the poll against the wire (bench/wire.py).
 """
 
 import argparse
@@ -31,8 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import agreement  # noqa: E402
+import pages  # noqa: E402
 import schedule  # noqa: E402
 import search  # noqa: E402
+import wire  # noqa: E402
 from liveserver import free_port, manage  # noqa: E402
 
 SLUG = "bench"
@@ -330,6 +333,8 @@ def main():
     parser.add_argument(
         "--agreement-only", action="store_true", help="only how soon 4 processes see a write (bench/agreement.py)"
     )
+    parser.add_argument("--pages-only", action="store_true", help="only long sessions and memory (bench/pages.py)")
+    parser.add_argument("--wire-only", action="store_true", help="only the poll against nginx (bench/wire.py)")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
@@ -343,6 +348,16 @@ def main():
     if args.agreement_only:
         with tempfile.TemporaryDirectory() as tmp:
             agreement.run(tmp), agreement.run(tmp, watch=False)
+        return
+    if args.pages_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            pages.run(tmp)
+        return
+    if args.wire_only:
+        need("wrk", "wrk")
+        need("nginx", "nginx")
+        with tempfile.TemporaryDirectory() as tmp:
+            wire.run(tmp, args.seconds, args.rounds)
         return
     if args.search_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -437,6 +452,10 @@ def main():
         schedule.run(tmp, args.postgres)
     with tempfile.TemporaryDirectory() as tmp:
         agreement.run(tmp), agreement.run(tmp, watch=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        pages.run(tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        wire.run(tmp, args.seconds, args.rounds)
 
 
 def report(results, nginx_file, sizes, poll_bytes, json_bytes, crowd_result, app_gets, args):

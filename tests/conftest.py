@@ -72,9 +72,9 @@ def empty_cache():
     """Each test starts with no cached session versions or bodies."""
     from django.core.cache import cache
 
-    cache.clear()
+    cache.clear(), liveblog.LOCAL_STATES.clear()
     yield
-    cache.clear()
+    cache.clear(), liveblog.LOCAL_STATES.clear()
 
 
 @pytest.fixture

@@ -38,9 +38,10 @@ print(gone.image.name, live.updates.exclude(image="").get().image.name)
 """
 
 
-def bake(tmp_path, which, photo=True):
+def bake(tmp_path, which, photo=True, **settings):
     env = {
         **os.environ,
+        **settings,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bake.sqlite3'}",
         "LIVEBLOG_DEMO": "0",
         "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "media"),
@@ -183,3 +184,17 @@ def test_a_bake_without_a_public_address_is_refused_with_what_to_set(tmp_path):
     )  # fmt: skip
     assert done.returncode != 0 and "set LIVEBLOG_SITE_URL" in done.stderr + done.stdout
     assert not (tmp_path / "site").exists()
+
+
+def test_the_archive_pages_a_long_session_with_plain_links(tmp_path):
+    out = bake(tmp_path, "ended", photo=False, LIVEBLOG_PAGE_SIZE="2")
+    seen, pages = crawl(out)
+    keynote = "/sessions/keynote-htmx-and-lateral-thinking/"
+    paged = sorted(p for p in pages if re.fullmatch(keynote + r"before/\d+/", p))
+    assert paged  # reached by following "Earlier updates" from the first page
+    ids = [re.findall(r'<li class="update[^"]*" id="update-(\d+)"', pages[p]) for p in [keynote, *paged]]
+    assert all(1 <= len(page) <= 2 for page in ids)
+    shown = [pk for page in ids for pk in page]
+    assert len(shown) == len(set(shown))  # each update on one page
+    for html in pages.values():
+        assert "?before=" not in html and "hx-get=" not in html

@@ -36,6 +36,10 @@ def pages(client, db, poster, monkeypatch):
         "search": client.get("/search/?q=django"),
         "search, nothing found": client.get("/search/?q=zeppelin"),
     }
+    monkeypatch.setattr("liveblog.PAGE_SIZE", 1)
+    pages["a page of a long session"] = client.get("/sessions/live-talk/")
+    pages["the next page, alone"] = client.get(f"/sessions/live-talk/?before={first.pk + 1}")
+    monkeypatch.setattr("liveblog.PAGE_SIZE", 50)
     monkeypatch.setattr("liveblog.CONFERENCE_LOGO", "/static/liveblog/favicon.svg")
     monkeypatch.setattr("liveblog.ACCENT", "#8a1c7c")
     pages["schedule with logo and accent"] = client.get("/")
@@ -55,6 +59,10 @@ def pages(client, db, poster, monkeypatch):
         'id="author-desk"' in html["author's view"]
         and "#author-desk" in html["my sessions"]
         and "<template>" in html["poll fragment"]
+    )
+    assert (
+        'id="more-updates"' in html["a page of a long session"]
+        and "Earlier updates" in html["a page of a long session"]
     )
     assert "<mark>" in html["search"] and "Nothing found" in html["search, nothing found"]
     html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it

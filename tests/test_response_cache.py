@@ -11,7 +11,7 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 import liveblog
-from liveblog import ResponseCache, save_update, set_status
+from liveblog import ENTRY_BYTES, ResponseCache, save_update, set_status
 
 PUBLIC_READS = [
     "/sessions/keynote/",
@@ -139,13 +139,14 @@ def test_every_cacheable_route_resolves_and_every_public_read_is_cacheable(db):
 
 
 def test_it_evicts_the_least_recently_used_answers_by_size():
-    cache = ResponseCache(None, max_bytes=3 * 1512)  # three answers of 1,000 bytes, with their 512 for headers
+    entry = 1000 + ENTRY_BYTES  # an answer of 1,000 bytes, and what its key and headers cost
+    cache = ResponseCache(None, max_bytes=3 * entry)
     for key in ["a", "b", "c"]:
         cache.keep(key, ("200 OK", [], b"x" * 1000))
     assert cache.recall("a")  # used again: now the most recent
     cache.keep("d", ("200 OK", [], b"x" * 1000))  # over the bound: the least recently used goes
-    assert list(cache.responses) == ["c", "a", "d"] and cache.size == 3 * 1512
-    cache.keep("big", ("200 OK", [], b"x" * 2500))  # one answer's size counts, not one entry
+    assert list(cache.responses) == ["c", "a", "d"] and cache.size == 3 * entry
+    cache.keep("big", ("200 OK", [], b"x" * (2 * entry - ENTRY_BYTES - 12)))  # its size counts, not one entry
     assert list(cache.responses) == ["d", "big"]
 
 

@@ -27,6 +27,8 @@
 
   const poller = () => document.getElementById("live-poller");
   const newestFirst = () => list.dataset.order === "newest";
+  // The page holds one page of updates when a link to the next one follows the list.
+  const paged = () => document.getElementById("more-updates").tagName === "A";
 
   // --- when to poll -------------------------------------------------------------------
 
@@ -109,9 +111,12 @@
 
   function upsertUpdate(li, own) {
     const current = document.getElementById(li.id);
+    const last = list.lastElementChild;
     if (current) {
       // Same version: nothing changed, keep the node (and any selection inside it).
       if (current.dataset.version !== li.dataset.version) current.replaceWith(li);
+    } else if (paged() && last && comesBefore(last, li, newestFirst())) {
+      // Beyond this page (a change to an update further on): its own page will show it.
     } else if (!own && (pending.has(li.id) || awayFromArrival())) {
       pending.set(li.id, li);
     } else {
@@ -205,10 +210,16 @@
       + " first; switch to " + (order === "newest" ? "oldest" : "newest") + " first");
   }
 
+  // A page of updates turned over would show the wrong end of the session: ask for the other end.
+  function chooseOrder(order, asked) {
+    if (order !== list.dataset.order && paged() && !asked) location.search = "?order=" + order;
+    else setOrder(order);
+  }
+
   orderButton.addEventListener("click", () => {
     const order = newestFirst() ? "oldest" : "newest";
     localStorage.setItem(ORDER_KEY, order);
-    setOrder(order);
+    chooseOrder(order, false);
   });
 
   // --- times in the reader's own zone ---------------------------------------------------
@@ -225,6 +236,18 @@
   document.addEventListener("htmx:load", (event) => {
     if (event.detail.elt.id === "live-poller") onPollerLoaded(event.detail.elt);
   });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target === list) localizeTimes(list); // the next page, appended
+  });
+
+  // A link to an update on another page of the session: the update's own page shows it.
+  function followPermalink() {
+    const match = /^#update-(\d+)$/.exec(location.hash);
+    if (match && !document.getElementById("update-" + match[1])) {
+      location.replace(poller().getAttribute("href") + "updates/" + match[1] + "/");
+    }
+  }
+  window.addEventListener("hashchange", followPermalink);
   document.addEventListener("htmx:responseError", onFailure);
   document.addEventListener("htmx:sendError", onFailure);
   document.addEventListener("htmx:timeout", onFailure);
@@ -242,7 +265,8 @@
   document.querySelector("nav.order").hidden = true;
   orderButton.hidden = false;
   const explicit = new URLSearchParams(location.search).get("order");
-  setOrder(explicit || localStorage.getItem(ORDER_KEY) || list.dataset.order);
+  chooseOrder(explicit || localStorage.getItem(ORDER_KEY) || list.dataset.order, Boolean(explicit));
   localizeTimes(document);
+  followPermalink();
   if (isPolling()) schedule(normalDelay());
 })();
