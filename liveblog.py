@@ -96,6 +96,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
+from pygments.token import STANDARD_TYPES
 from slugify import slugify  # python-slugify: transliterates (Straßen: strassen)
 
 # --- Settings -------------------------------------------------------------------------
@@ -998,8 +999,16 @@ def check_editor(user, action):
 # --- Content --------------------------------------------------------------------------
 
 INLINE_TAGS = {"a", "br", "em", "strong", "del", "code", "img"}
-ALLOWED_TAGS = INLINE_TAGS | {"p", "hr", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+ALLOWED_TAGS = INLINE_TAGS | {"p", "hr", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "span"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "span": {"class"}, "pre": {"class"}}
+CODE_CLASSES = set(STANDARD_TYPES.values()) - {""}  # the classes Pygments gives tokens (static/liveblog/code.css)
+
+
+def pygments_classes_only(tag, attribute, value):
+    """A class is kept only when Pygments could have written it: no borrowing the page's own."""
+    if attribute == "class":
+        return value if set(value.split()) <= CODE_CLASSES else None
+    return value
 
 
 def render_markdown(text):
@@ -1009,11 +1018,14 @@ def render_markdown(text):
         drawable(text)
     except ValidationError as error:
         raise Refused(error.messages[0]) from None
-    rendered = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
+    # A fenced block with a known language is highlighted once, here, with classes (codehilite).
+    extensions = ["fenced_code", "codehilite", "sane_lists"]
+    rendered = markdown.markdown(text, extensions=extensions, extension_configs={"codehilite": {"guess_lang": False}})
     return nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=pygments_classes_only,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener",
     )

@@ -5,6 +5,15 @@ from liveserver import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
+CODE = """```python
+@app.route("/sessions/<slug:slug>/")  # a decorator, a comment
+def session_page(request, slug: str, before=None) -> HttpResponse:
+    count, ratio, text = 5_000, 1.09, f"{slug!r} and \\n and 'quotes'"
+    if not (before is None or before > 0x1F):
+        raise ValueError("a string", count)
+    return render(request, "liveblog/session.html", {"slug": slug, **globals()})
+```"""
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -14,6 +23,7 @@ def server(tmp_path_factory):
         "live-talk", "Query counts are the usual **bottleneck**: [a link](https://example.com)", pinned=True
     )["id"]
     live.post("live-talk", "> A quote, `code` and a list:\n\n- one\n- two")
+    live.post("live-talk", CODE)  # highlighted: every token colour must meet the contrast rules
     live.new_session("old-talk", status="ended")
     live.post("old-talk", "Stored or virtual?")
     live.new_session("next-talk", status="upcoming")

@@ -20,6 +20,7 @@ def pages(client, db, poster, monkeypatch):
     )
     first = post(live, "Query counts are the usual **bottleneck** & <script>alert(1)</script>", pinned=True)
     post(live, "![a slide](https://example.com/slide.png) and a [link](https://example.com)")
+    post(live, "```python\ndef draw(n: int) -> str:  # highlighted\n    return f'{n} updates'\n```")
     make_session("next-talk", "upcoming", title="Keynote: Django Reimagined")
     ended = make_session("old-talk", "ended", title="Django's GeneratedField by example")
     post(ended, "Stored or virtual?")
