@@ -2113,8 +2113,9 @@ def post_update(
     """Post an update as JSON, or as a multipart form with a slide photo. With an
     `Idempotency-Key` header a retry returns the first post (200) instead of posting again."""
     author = posting_user(request)
-    # Ninja's Form takes the fields it knows and drops the rest: a typo would pass unseen.
-    if unknown := sorted(set(getattr(request, "form_fields", request.POST)) - set(UpdateIn.model_fields)):
+    # Ninja's Form drops the fields it does not know. A JSON body says it takes no others
+    # (additionalProperties: false), so a typo there is refused; a multipart form may carry others.
+    if unknown := sorted(set(getattr(request, "form_fields", ())) - set(UpdateIn.model_fields)):
         raise HttpError(
             422, f"Unknown field(s): {', '.join(unknown)}; this operation takes {', '.join(UpdateIn.model_fields)}."
         )

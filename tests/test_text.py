@@ -110,6 +110,11 @@ def test_unknown_fields_are_refused_by_name(client, session, auth, poster, url, 
     assert Session.objects.get().title == session.title and not Update.objects.exists()
 
 
+def test_a_multipart_post_may_carry_other_fields_as_its_schema_allows(client, session, auth):
+    response = client.post("/api/sessions/keynote/updates", {"body": "From a form", "submit": "Post"}, **auth)
+    assert response.status_code == 201 and Update.objects.get().body == "From a form"
+
+
 def test_the_openapi_document_says_no_other_fields(client, db):
     schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
     for name in ["SessionIn", "SessionPatch", "UpdatePatch", "TokenIn"]:
