@@ -793,8 +793,7 @@ LOCAL_STATES = {}
 def forget_states(*slugs):
     """Once the transaction commits, drop the cached state of these sessions and the conference's."""
     keys = [CONFERENCE_STATE, CONFERENCE_NAME_KEY, *(state_key(slug) for slug in slugs if slug)]
-    transaction.on_commit(partial(cache.delete_many, keys))
-    transaction.on_commit(lambda: [LOCAL_STATES.pop(key, None) for key in keys])
+    transaction.on_commit(lambda: [cache.delete_many(keys), *(LOCAL_STATES.pop(key, None) for key in keys)])
 
 
 def bump_version(session_id):
