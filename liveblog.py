@@ -1152,16 +1152,16 @@ DURATION = r"^\d{1,3}:[0-5]\d(:[0-5]\d)?$"  # hh:mm, or hh:mm:ss
 
 class ScheduleLink(PlainText):
     title: str = text(200, one_line=True, default="")
-    url: str = Field(max_length=500)
+    url: str = text(500, one_line=True)
     type: str | None = None
 
 
-Address = Annotated[str, Field(max_length=500)]  # some tools give a link as its address alone
+Address = Annotated[str, Field(max_length=500, pattern=ONE_LINE)]  # some tools give a link as its address alone
 
 
 class SchedulePerson(PlainText):
-    name: str | None = None  # pretalx
-    public_name: str | None = None  # frab
+    name: str | None = text(200, one_line=True, default=None)  # pretalx
+    public_name: str | None = text(200, one_line=True, default=None)  # frab
 
 
 class ScheduleEvent(PlainText):
@@ -1172,10 +1172,10 @@ class ScheduleEvent(PlainText):
     duration: str = Field(pattern=DURATION)
     room: str = text(100, one_line=True)
     track: str | None = text(100, one_line=True, default=None)
-    language: str | None = Field(None, max_length=35)
+    language: str | None = text(35, one_line=True, default=None)
     abstract: str | None = text(20_000, default=None)
     description: str | None = text(20_000, default=None)
-    url: str | None = Field(None, max_length=500)
+    url: str | None = text(500, one_line=True, default=None)
     persons: list[SchedulePerson] = []
     links: list[ScheduleLink | Address] = []
     attachments: list[ScheduleLink | Address] = []
@@ -1216,14 +1216,14 @@ class ScheduleDay(PlainText):
 
 class ScheduleConference(PlainText):
     title: str = text(200, blank=False, one_line=True)
-    acronym: str | None = Field(None, max_length=100)
+    acronym: str | None = text(100, one_line=True, default=None)
     time_zone_name: TimeZoneName | None = None
     days: list[ScheduleDay]
 
 
 class ScheduleBody(PlainText):
     version: str = Field(max_length=100)  # read, not kept
-    base_url: str | None = Field(None, max_length=500)
+    base_url: str | None = text(500, one_line=True, default=None)
     conference: ScheduleConference
 
 

@@ -159,6 +159,15 @@ BAD = {
     "no conference": (lambda e, d: d["schedule"].pop("conference"), "conference"),
     "conference a string": (lambda e, d: d["schedule"].update(conference="PyCon"), "conference"),
     "repeated guid": (lambda e, d: e.update(guid=guid("htmx")), "repeated"),
+    # PostgreSQL refuses a NUL in text: every string an import keeps is checked before it is stored.
+    "speaker with a NUL": (lambda e, d: e.update(persons=[{"name": "Ada\x00"}]), "persons"),
+    "frab speaker with a NUL": (lambda e, d: e.update(persons=[{"public_name": "\x00"}]), "persons"),
+    "language with a NUL": (lambda e, d: e.update(language="de\x00"), "language"),
+    "talk page with a NUL": (lambda e, d: e.update(url="https://x.example/\x00"), "url"),
+    "attachment with a NUL": (lambda e, d: e.update(attachments=[{"url": "/a\x00.pdf"}]), "attachments"),
+    "link address with a NUL": (lambda e, d: e.update(links=["https://x.example/\x00"]), "links"),
+    "acronym with a NUL": (lambda e, d: d["schedule"]["conference"].update(acronym="Py\x00"), "acronym"),
+    "base address with a NUL": (lambda e, d: d["schedule"].update(base_url="https://x.example/\x00"), "base_url"),
 }
 
 
