@@ -153,6 +153,11 @@ BAKE = os.environ.get("LIVEBLOG_BAKE", "")  # ended or all: the pages drawn for 
 SITE_URL = os.environ.get("LIVEBLOG_SITE_URL", "").rstrip("/")  # for links shared elsewhere; else the request's host
 # May frame /sessions/<slug>/embed/.
 EMBED_ORIGINS = os.environ.get("LIVEBLOG_EMBED_ORIGINS", "").replace(",", " ").split()
+# PeerTube and Mastodon run on any host: a link to one becomes a click-to-load embed only on the
+# instances listed here, which the pages' frame-src names. A page's policy is fixed when it is
+# drawn, yet its polls bring updates it has not seen, so a per-page list would refuse their frames.
+EMBED_INSTANCES = os.environ.get("LIVEBLOG_EMBED_INSTANCES", "").replace(",", " ").lower().split()
+FRAME_SOURCES = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]  # YouTube's and Vimeo's players
 # In the header, titles, feeds and notes; unset, the title of the last schedule imported.
 CONFERENCE_NAME = os.environ.get("LIVEBLOG_CONFERENCE_NAME", "")
 CONFERENCE_LOGO = os.environ.get("LIVEBLOG_CONFERENCE_LOGO", "")  # an address, such as /media/logo.svg
@@ -227,13 +232,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "script-src": ["'self'"],  # only the app's own files: no inline script, no eval
         "style-src": ["'self'", "'unsafe-inline'"],  # the admin and the API docs set inline styles
-        "img-src": ["'self'", "https:", "data:"],  # slide photos may live elsewhere
+        # Images are the app's own; data: for the icons the API docs' style sheet (Swagger UI) draws.
+        "img-src": ["'self'", "data:", *re.findall(r"^https://[^/]+", CONFERENCE_LOGO)],
+        "frame-src": [*FRAME_SOURCES, *(f"https://{host}" for host in EMBED_INSTANCES)],  # click-to-load embeds
         "object-src": ["'none'"],
         "frame-ancestors": ["'none'"],  # the embed alone may be framed (EMBED_FRAMING)
     }
 }
 
 
+if not all(re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d+)?", host) for host in EMBED_INSTANCES):
+    raise SystemExit(f"LIVEBLOG_EMBED_INSTANCES takes host names such as peertube.example.org: {EMBED_INSTANCES}")
 if not all(re.fullmatch(r"https?://[-a-zA-Z0-9.]+(:\d+)?", origin) for origin in EMBED_ORIGINS):
     raise SystemExit(f"LIVEBLOG_EMBED_ORIGINS takes origins such as https://conference.example.org: {EMBED_ORIGINS}")
 
@@ -1018,7 +1027,7 @@ def render_markdown(text):
     except ValidationError as error:
         raise Refused(error.messages[0]) from None
     # A fenced block with a known language is highlighted once, here, with classes (codehilite).
-    extensions = ["fenced_code", "codehilite", "sane_lists"]
+    extensions = ["fenced_code", "codehilite", "sane_lists", "pymdownx.magiclink"]  # bare addresses link too
     rendered = markdown.markdown(text, extensions=extensions, extension_configs={"codehilite": {"guess_lang": False}})
     return nh3.clean(
         rendered,
@@ -1028,6 +1037,75 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener",
     )
+
+
+# Click-to-load embeds: a link alone on its line to a known video or post becomes a card of the
+# app's own, its provider's frame inert in a <template> until the reader asks (embeds.js). Only
+# the pages draw cards: feeds, notes, the bake and the API keep the plain link.
+YOUTUBE = {"youtube.com", "www.youtube.com", "m.youtube.com"}
+PEERTUBE_ID = r"[1-9A-HJ-NP-Za-km-z]{20,22}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def embed_frame(address):
+    """(provider, what it shows, the frame's address) for a video or post that may be loaded
+    here, else None. Read by host and path: youtube.com.example.org or javascript: never are."""
+    parts = urlsplit(html.unescape(address))
+    host, path, query = parts.netloc.lower(), parts.path.rstrip("/"), dict(parse_qsl(parts.query))
+    if parts.scheme != "https":
+        return None
+    if host in YOUTUBE or host == "youtu.be":
+        shapes = [r"/()([\w-]{11})"] if host == "youtu.be" else [r"/watch()", r"/(shorts|live)/([\w-]{11})"]
+        found = next(filter(None, (re.fullmatch(shape, path) for shape in shapes)), None)
+        video = found and (found[2] if found.lastindex == 2 else query.get("v", ""))
+        start = re.fullmatch(r"(\d+)s?", query.get("t", ""))  # a moment in the talk: ?t=754
+        if video and re.fullmatch(r"[\w-]{11}", video):
+            frame = f"https://www.youtube-nocookie.com/embed/{video}"
+            return "YouTube", "video", frame + (f"?start={start[1]}" if start else "")
+    elif host in ("vimeo.com", "www.vimeo.com") and (found := re.fullmatch(r"/(\d+)(?:/([0-9a-f]+))?", path)):
+        unlisted = f"&h={found[2]}" if found[2] else ""  # an unlisted video's key
+        return "Vimeo", "video", f"https://player.vimeo.com/video/{found[1]}?dnt=1{unlisted}"
+    elif host in EMBED_INSTANCES and (found := re.fullmatch(rf"/(?:w|videos/watch)/({PEERTUBE_ID})", path)):
+        return "PeerTube", "video", f"https://{host}/videos/embed/{found[1]}"
+    elif host in EMBED_INSTANCES and (found := re.fullmatch(r"/(@\w+)/(\d+)", path)):
+        return "Mastodon", "post", f"https://{host}/{found[1]}/{found[2]}/embed"
+    return None
+
+
+@app.templatetag.simple_tag
+def embed_card(address, text):
+    """The card for a link to a known video or post (text is HTML), else the link itself."""
+    provider, thing, frame = (not BAKE and embed_frame(address)) or [None] * 3
+    card = {"provider": provider, "thing": thing, "frame": frame, "host": urlsplit(frame or "").netloc}
+    return render_to_string("liveblog/_partials.html#embed_card", {"address": address, "text": text, **card})
+
+
+# In sanitised HTML: what nh3 writes for a link, alone between the edges of its paragraph or line.
+ALONE_LINK = re.compile(
+    r'(?:(?<=<p>)|(?<=<br>)|(?<=\n))<a href="([^"]+)" rel="nofollow noopener">([^<]+)</a>(?=</p>|<br>|\n)'
+)
+IMAGE = re.compile(r'<img((?: [\w-]+="[^"]*")*)>')  # nh3 quotes every attribute with "
+
+
+@app.templatetag.filter(is_safe=True)
+def reader_html(update_html):
+    """An update's HTML as the pages show it: an image from another host as a link to it (the
+    pages load images from the app alone), and a link alone on its line to a known video or
+    post as a click-to-load card (in the bake, the link)."""
+    if "<img" in update_html:
+        update_html = IMAGE.sub(image_link, update_html)
+    if "<a " in update_html:
+        update_html = ALONE_LINK.sub(lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])), update_html)
+    return mark_safe(update_html)
+
+
+def image_link(found):
+    """An <img> from another host as a card linking to it, described by its alt; else as it is."""
+    attributes = {name: mark_safe(value) for name, value in re.findall(r' ([\w-]+)="([^"]*)"', found[1])}
+    host = urlsplit(html.unescape(attributes.get("src", ""))).netloc
+    if not host:
+        return found[0]
+    context = {"address": attributes["src"], "alt": attributes.get("alt", ""), "host": host}
+    return render_to_string("liveblog/_partials.html#image_card", context)
 
 
 IMAGE_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG", "MPO": "JPEG"}  # in: out
@@ -2558,7 +2636,7 @@ def author_post(request, slug):
 def author_preview(request, slug):
     check_may_post(request.user, get_object_or_404(Session, slug=slug))
     body = author_input(UpdateIn, request).body  # the checks a post would meet; an empty box previews as empty
-    return HttpResponse(render_markdown(body) or '<p class="empty">Nothing to preview yet.</p>')
+    return HttpResponse(reader_html(render_markdown(body)) or '<p class="empty">Nothing to preview yet.</p>')
 
 
 @app.route("/sessions/<slug:slug>/status/", name="author_status")

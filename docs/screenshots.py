@@ -24,6 +24,16 @@ FLAGS = [
     "--disable-quic",
 ]
 LIVE = "/sessions/high-performance-django-at-ten/"
+RICH_UPDATE = """The fix, as shown on the slide:
+
+```python
+@cached_property
+def recent(self) -> QuerySet[Update]:
+    return self.updates.select_related("author")[:50]  # one query, not fifty
+```
+
+The demo, recorded:
+https://youtu.be/aBcDeFgHiJk"""
 
 
 def shared_card(url):
@@ -105,6 +115,14 @@ def main():
                 page.screenshot(path=DOCS / "author-outbox-phone.png")
                 page.context.set_offline(False)
                 page.close()
+                server.post(LIVE.split("/")[2], RICH_UPDATE)  # highlighted code and a click-to-load card
+                for scheme in ["light", "dark"]:
+                    page = browser.new_page(viewport={"width": 760, "height": 900}, color_scheme=scheme)
+                    page.goto(server.url + LIVE)
+                    page.locator("#updates > li").first.screenshot(
+                        path=DOCS / f"rich-update{'' if scheme == 'light' else '-dark'}.png"
+                    )
+                    page.close()
                 browser.close()
         finally:
             server.stop()

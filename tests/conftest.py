@@ -275,10 +275,12 @@ def contexts(browser):
         context.close()
 
 
-def signed_in_author(server, contexts, slug, username="author"):
+def signed_in_author(server, contexts, slug, username="author", init_script=None):
     """A page of its own browser context, signed in as the test server's author (an editor), or its
-    contributor "cora", on a session's desk."""
+    contributor "cora", on a session's desk; init_script runs first in every document it opens."""
     page = contexts().new_page()
+    if init_script:
+        page.add_init_script(init_script)
     page.goto(f"{server.url}/login/?next=/sessions/{slug}/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw")

@@ -24,6 +24,11 @@ def server(tmp_path_factory):
     )["id"]
     live.post("live-talk", "> A quote, `code` and a list:\n\n- one\n- two")
     live.post("live-talk", CODE)  # highlighted: every token colour must meet the contrast rules
+    live.post(
+        "live-talk", "The demo:\nhttps://youtu.be/dQw4w9WgXcQ\n\n![The roadmap](https://slides.example.org/r.png)"
+    )
+    recording = {"kind": "recording", "title": "Recording", "url": "https://vimeo.com/76979871"}
+    live.api("PATCH", "/sessions/live-talk", {"links": [recording]})  # embed cards, before a click
     live.new_session("old-talk", status="ended")
     live.post("old-talk", "Stored or virtual?")
     live.new_session("next-talk", status="upcoming")

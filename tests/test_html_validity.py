@@ -21,6 +21,10 @@ def pages(client, db, poster, monkeypatch):
     first = post(live, "Query counts are the usual **bottleneck** & <script>alert(1)</script>", pinned=True)
     post(live, "![a slide](https://example.com/slide.png) and a [link](https://example.com)")
     post(live, "```python\ndef draw(n: int) -> str:  # highlighted\n    return f'{n} updates'\n```")
+    monkeypatch.setattr("liveblog.EMBED_INSTANCES", ["tube.example.org", "social.example.org"])
+    post(live, "The demo:\nhttps://youtu.be/dQw4w9WgXcQ\n\n[The talk](https://vimeo.com/76979871)")  # cards
+    post(live, "https://tube.example.org/w/kkGMgK9ZtnKfYAgnEtQxbv\n\nhttps://social.example.org/@ada/1135077")
+    live.links.create(kind="recording", title="Recording", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ")
     make_session("next-talk", "upcoming", title="Keynote: Django Reimagined")
     ended = make_session("old-talk", "ended", title="Django's GeneratedField by example")
     post(ended, "Stored or virtual?")
@@ -65,6 +69,7 @@ def pages(client, db, poster, monkeypatch):
         'id="more-updates"' in html["a page of a long session"]
         and "Earlier updates" in html["a page of a long session"]
     )
+    assert html["live"].count('class="embed-card embed-') == 6  # four updates' cards, the recording's, the image's
     assert "<mark>" in html["search"] and "Nothing found" in html["search, nothing found"]
     html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}

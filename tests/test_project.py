@@ -100,8 +100,9 @@ def test_liveblog_py_stays_within_its_line_budget():
     # 2,700 for the round; the schedule import (its document, sync, command, admin and links) took 210 more,
     # the roles (who may do what, assignments, the audit log, "My sessions", the admin's refusals) 215 more,
     # SQLite's commit watch (every process sees a write at its next request) 30 more, pages of updates
-    # and the hot path's own state dict 60 more, highlighted code 12 more.
-    assert lines <= 3230, f"liveblog.py is {lines} lines; the budget is 3,230"
+    # and the hot path's own state dict 60 more, highlighted code 12 more, click-to-load embeds and
+    # images from other hosts as links 75 more (their markup in _partials.html, bare links by MagicLink).
+    assert lines <= 3305, f"liveblog.py is {lines} lines; the budget is 3,305"
 
 
 @pytest.mark.server

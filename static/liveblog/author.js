@@ -12,6 +12,7 @@
   const body = document.getElementById("compose-body");
   const image = document.getElementById("compose-image");
   const alt = document.getElementById("compose-alt");
+  const photoSize = document.getElementById("compose-photo-size");
   const pinned = document.getElementById("compose-pinned");
   const error = document.getElementById("compose-error");
   const preview = document.getElementById("compose-preview");
@@ -44,7 +45,7 @@
   }
 
   function clearCompose() {
-    body.value = alt.value = image.value = "";
+    body.value = alt.value = image.value = photoSize.textContent = "";
     pinned.checked = false;
     preview.replaceChildren();
     localStorage.removeItem(DRAFT);
@@ -145,8 +146,9 @@
 
   const outbox = new window.LiveblogOutbox({ store, send, changed: drawOutbox, onSent: sent });
 
-  form.addEventListener("submit", (event) => {
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    await fitting; // a photo being made smaller goes once it is
     if (!body.value.trim() && !image.files.length) {
       showError(desk.dataset.emptyMessage);
       body.focus();
@@ -192,9 +194,61 @@
     const photo = Array.from(event.clipboardData.files).find((file) => file.type.startsWith("image/"));
     if (!photo) return;
     event.preventDefault();
-    const files = new DataTransfer();
-    files.items.add(photo);
-    image.files = files.files;
+    takePhoto(photo);
+  });
+
+  // --- a photo fit for conference Wi-Fi ----------------------------------------------------
+
+  const PHOTO_BOX = 1600; // the server's IMAGE_BOX: it draws every photo again to fit it anyway
+  let fitting = Promise.resolve();
+
+  function size(bytes) {
+    return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`;
+  }
+
+  function encode(canvas, type) {
+    return new Promise((resolve) => canvas.toBlob(resolve, type, 0.85));
+  }
+
+  // The photo upright (from its EXIF orientation), within PHOTO_BOX, as WebP where the browser
+  // writes it and else JPEG; a canvas carries no metadata, so the GPS position stays behind. A
+  // file the browser cannot decode (HEIC, on some) goes as it is, for the server to decide.
+  async function fitPhoto(file) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    } catch (e) {
+      return file;
+    }
+    const scale = Math.min(1, PHOTO_BOX / Math.max(bitmap.width, bitmap.height));
+    const canvas = Object.assign(document.createElement("canvas"), {
+      width: Math.round(bitmap.width * scale),
+      height: Math.round(bitmap.height * scale),
+    });
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    let blob = await encode(canvas, "image/webp");
+    if (!blob || blob.type !== "image/webp") blob = await encode(canvas, "image/jpeg");
+    if (!blob) return file;
+    const name = (file.name || "photo").replace(/\.[^.]*$/, "") + (blob.type === "image/webp" ? ".webp" : ".jpg");
+    return new File([blob], name, { type: blob.type });
+  }
+
+  function takePhoto(file) {
+    photoSize.textContent = "Making the photo smaller…";
+    fitting = fitPhoto(file).then((fitted) => {
+      const files = new DataTransfer();
+      files.items.add(fitted);
+      image.files = files.files;
+      photoSize.textContent = fitted === file
+        ? `Photo: ${size(file.size)}, sent as it is`
+        : `Photo: ${size(file.size)} → ${size(fitted.size)}`;
+    });
+  }
+
+  image.addEventListener("change", () => {
+    if (image.files.length) takePhoto(image.files[0]);
+    else photoSize.textContent = "";
   });
 
   // --- pin, edit and delete: htmx requests and their answers ----------------------------
