@@ -71,7 +71,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.feedgenerator import Atom1Feed
@@ -2292,6 +2292,17 @@ def baked_media():
 
 
 # --- Pages and fragments --------------------------------------------------------------
+
+
+@app.templatetag.simple_tag
+def content_language(session):
+    """lang="…" for what is written in the session's own language (its title, description and
+    updates), and dir where that language's direction differs from the page's."""
+    if not re.match(LANGUAGE, session.language or ""):
+        return ""
+    rtl = session.language.split("-")[0].lower() in settings.LANGUAGES_BIDI
+    direction = "" if rtl == translation.get_language_bidi() else ["ltr", "rtl"][rtl]
+    return format_html(' lang="{}"{}', session.language, format_html(' dir="{}"', direction) if direction else "")
 
 
 def shared_for(response, status=Session.Status.LIVE):

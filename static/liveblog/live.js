@@ -1,11 +1,14 @@
 // Follows a session page live. htmx asks for the changes since the page's cursor and
 // swaps in the next poller; this file decides when to ask, and applies each answer in
 // place (insert, replace by id, remove) so the list is never redrawn and a reader's
-// selection and scroll position survive.
+// selection and scroll position survive. The reader may pause it (WCAG 2.2.2: changes then
+// wait behind the count until Resume), sees whether it is live and when it last heard
+// from the server, and may ask to be notified of key moments while the tab is hidden.
 (function () {
   "use strict";
 
   const ORDER_KEY = "liveblog:order";
+  const PAUSE_KEY = "liveblog:paused";
   const STATUS_LABELS = { live: "Live", upcoming: "Upcoming", ended: "Ended" };
   const MAX_BACKOFF_SECONDS = 60;
   const list = document.getElementById("updates");
@@ -18,9 +21,16 @@
   const newButton = document.getElementById("new-updates");
   const orderButton = document.getElementById("order-toggle");
   const noUpdates = document.getElementById("no-updates");
+  const controls = document.getElementById("live-controls");
+  const stateLabel = document.getElementById("live-state-label");
+  const lastHeard = document.getElementById("last-heard");
+  const pauseButton = document.getElementById("pause-toggle");
+  const notifyButton = document.getElementById("notify-toggle");
   const baseTitle = document.title;
 
   const pending = new Map(); // new updates held back while the reader is away from where they arrive
+  const held = []; // while paused: every change the polls bring, in the order they came
+  let paused = localStorage.getItem(PAUSE_KEY) === "1";
   let timer = null;
   let failures = 0;
   let unseenWhileHidden = 0;
@@ -62,6 +72,7 @@
     failures += 1;
     notice.textContent = "Reconnecting…";
     notice.dataset.state = "reconnecting";
+    controls.dataset.state = "reconnecting";
     schedule(backoffDelay(event.detail.xhr));
   }
 
@@ -75,13 +86,21 @@
         notice.textContent = "";
         delete notice.dataset.state;
       }
+      delete controls.dataset.state;
+      lastHeard.textContent = "last heard from the server at " + new Date().toLocaleTimeString();
       schedule(normalDelay());
     } else {
       clearTimeout(timer);
+      controls.hidden = true;
     }
   }
 
+  function drawState() {
+    stateLabel.textContent = STATUS_LABELS[poller().dataset.status] + (paused ? ", paused" : "");
+  }
+
   function showStatus(elt) {
+    drawState();
     const badge = document.querySelector(".session-header .status");
     badge.className = "status status-" + elt.dataset.status;
     badge.textContent = STATUS_LABELS[elt.dataset.status];
@@ -147,6 +166,11 @@
 
   // `own`: the author's own change, shown where it belongs at once.
   function applyChanges(fragment, own) {
+    if (!own) notifyKeyMoments(fragment);
+    if (paused && !own) {
+      held.push(...Array.from(fragment.children));
+      return refreshChrome();
+    }
     let arrived = 0;
     for (const li of Array.from(fragment.children)) {
       if (li.dataset.deleted) removeUpdate(li.dataset.deleted);
@@ -163,11 +187,25 @@
     refreshChrome();
   }
 
+  // What waits: new updates held back, and while paused every change (edits and deletes too).
+  function waiting() {
+    const ids = new Set(pending.keys());
+    const changed = new Set();
+    for (const li of held) {
+      if (li.classList.contains("update")) (document.getElementById(li.id) ? changed : ids).add(li.id);
+      else if (li.dataset.deleted) changed.add("update-" + li.dataset.deleted);
+    }
+    return { arrived: ids.size, changed: [...changed].filter((id) => !ids.has(id)).length };
+  }
+
   function refreshChrome() {
+    const { arrived, changed } = waiting();
     keyMoments.hidden = keyList.children.length === 0;
-    noUpdates.hidden = list.children.length + pending.size > 0;
-    newButton.hidden = pending.size === 0;
-    newButton.textContent = pending.size === 1 ? "1 new update" : pending.size + " new updates";
+    noUpdates.hidden = list.children.length + arrived > 0;
+    newButton.hidden = arrived + changed === 0;
+    newButton.textContent = arrived
+      ? (arrived === 1 ? "1 new update" : arrived + " new updates")
+      : (changed === 1 ? "1 update changed" : changed + " updates changed");
   }
 
   // --- new updates while the reader is elsewhere on the page ---------------------------
@@ -178,6 +216,11 @@
   }
 
   function showPending() {
+    if (held.length) {
+      const fragment = document.createDocumentFragment();
+      fragment.append(...held.splice(0));
+      applyChanges(fragment, true);
+    }
     for (const li of pending.values()) {
       insertInOrder(list, li, newestFirst());
       localizeTimes(li);
@@ -193,8 +236,68 @@
   });
 
   window.addEventListener("scroll", () => {
-    if (pending.size && !awayFromArrival()) showPending();
+    if (pending.size && !paused && !awayFromArrival()) showPending();
   }, { passive: true });
+
+  // --- pause and resume (WCAG 2.2.2), remembered in this browser --------------------------
+
+  function setPaused(pause, announce) {
+    paused = pause;
+    localStorage.setItem(PAUSE_KEY, pause ? "1" : "0");
+    pauseButton.textContent = pause ? "Resume updates" : "Pause updates";
+    pauseButton.setAttribute("aria-pressed", String(pause));
+    drawState();
+    controls.dataset.paused = pause ? "true" : "false";
+    if (!pause) showPending();
+    if (announce && notice.dataset.state !== "reconnecting") {
+      notice.textContent = pause ? "Updates paused: new ones wait until you resume." : "Updates resumed.";
+    }
+  }
+
+  pauseButton.addEventListener("click", () => setPaused(!paused, true));
+
+  // --- key moments, notified while the tab is hidden (asked for on a click, per session) ----
+
+  const NOTIFY_KEY = "liveblog:notify:" + location.pathname;
+  const notified = new Set(Array.from(keyList.children, (li) => li.id));
+
+  function notifying() {
+    return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(NOTIFY_KEY) === "1";
+  }
+
+  function drawNotifyButton() {
+    const can = "Notification" in window && Notification.permission !== "denied";
+    notifyButton.hidden = !can;
+    notifyButton.setAttribute("aria-pressed", String(notifying()));
+    notifyButton.textContent = notifying() ? "Notifying you of key moments" : "Notify me of key moments";
+  }
+
+  notifyButton.addEventListener("click", async () => {
+    if (notifying()) {
+      localStorage.removeItem(NOTIFY_KEY);
+    } else if ((await Notification.requestPermission()) === "granted") {
+      localStorage.setItem(NOTIFY_KEY, "1");
+    }
+    drawNotifyButton();
+  });
+
+  function notifyKeyMoments(fragment) {
+    for (const li of fragment.querySelectorAll('li[id^="pinned-"]:not([data-unpinned])')) {
+      if (notified.has(li.id)) continue;
+      notified.add(li.id);
+      if (!notifying() || !document.hidden) continue;
+      const id = li.id.replace("pinned-", "update-");
+      const update = fragment.querySelector("#" + id + " .body") || li;
+      const text = update.textContent.trim().replace(/\s+/g, " ");
+      const note = new Notification(notifyButton.dataset.sessionTitle, { body: text.slice(0, 200), tag: id });
+      note.onclick = () => {
+        window.focus();
+        showPending();
+        location.hash = id;
+        note.close();
+      };
+    }
+  }
 
   // --- order ---------------------------------------------------------------------------
 
@@ -264,6 +367,11 @@
   document.documentElement.classList.add("live-js");
   document.querySelector("nav.order").hidden = true;
   orderButton.hidden = false;
+  if (isPolling()) {
+    controls.hidden = false;
+    setPaused(paused, false);
+    drawNotifyButton();
+  }
   const explicit = new URLSearchParams(location.search).get("order");
   chooseOrder(explicit || localStorage.getItem(ORDER_KEY) || list.dataset.order, Boolean(explicit));
   localizeTimes(document);
