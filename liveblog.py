@@ -1071,7 +1071,6 @@ def embed_frame(address):
     return None
 
 
-@app.templatetag.simple_tag
 def embed_card(address, text):
     """The card for a link to a known video or post (text is HTML), else the link itself."""
     provider, thing, frame = (not BAKE and embed_frame(address)) or [None] * 3
@@ -1086,8 +1085,7 @@ ALONE_LINK = re.compile(
 IMAGE = re.compile(r'<img((?: [\w-]+="[^"]*")*)>')  # nh3 quotes every attribute with "
 
 
-@app.templatetag.filter(is_safe=True)
-def reader_html(update_html):
+def for_readers(update_html):
     """An update's HTML as the pages show it: an image from another host as a link to it (the
     pages load images from the app alone), and a link alone on its line to a known video or
     post as a click-to-load card (in the bake, the link)."""
@@ -1096,6 +1094,20 @@ def reader_html(update_html):
     if "<a " in update_html:
         update_html = ALONE_LINK.sub(lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])), update_html)
     return mark_safe(update_html)
+
+
+# Template tags are thin: the converter copies a function that views call with its decorator.
+@app.templatetag.filter(is_safe=True)
+def reader_html(update_html):
+    return for_readers(update_html)
+
+
+@app.templatetag.simple_tag
+def session_link(link):
+    """A session's link; its recording, when on a known provider, as a click-to-load card."""
+    if link.kind == LinkKind.RECORDING:
+        return embed_card(link.url, link)
+    return format_html('<a href="{}" rel="noopener">{}</a>', link.url, link)
 
 
 def image_link(found):
@@ -2647,7 +2659,7 @@ def author_post(request, slug):
 def author_preview(request, slug):
     check_may_post(request.user, get_object_or_404(Session, slug=slug))
     body = author_input(UpdateIn, request).body  # the checks a post would meet; an empty box previews as empty
-    return HttpResponse(reader_html(render_markdown(body)) or '<p class="empty">Nothing to preview yet.</p>')
+    return HttpResponse(for_readers(render_markdown(body)) or '<p class="empty">Nothing to preview yet.</p>')
 
 
 @app.route("/sessions/<slug:slug>/status/", name="author_status")
