@@ -23,7 +23,7 @@ import threading
 import time
 import zoneinfo
 from collections import OrderedDict, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial, reduce, wraps
 from io import BytesIO
 from operator import attrgetter, or_
@@ -78,9 +78,12 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve as serve_static
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRefresh
 from nanodjango import Django
@@ -129,6 +132,23 @@ def readable_colour(colour):
     return colour
 
 
+# The interface's language: one for the site, so that nothing varies on Accept-Language and
+# every answer stays cacheable (two languages are two sites). Translations: locale/.
+INTERFACE_LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "pt-br": "Português (Brasil)",
+    "ja": "日本語",
+    "ar": "العربية",
+}
+INTERFACE_LANGUAGE = os.environ.get("LIVEBLOG_LANGUAGE", "en").strip().lower().replace("_", "-")
+if INTERFACE_LANGUAGE not in INTERFACE_LANGUAGES:
+    raise SystemExit(
+        f"LIVEBLOG_LANGUAGE={INTERFACE_LANGUAGE} is not a language liveblog speaks; it has: "
+        + ", ".join(f"{code} ({name})" for code, name in INTERFACE_LANGUAGES.items())
+    )
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 REDIS_URL = os.environ.get("REDIS_URL", "")  # one cache for every app process
 POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 5)  # between polls of a live page
@@ -347,6 +367,9 @@ app = LiveblogDjango(
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True,
     TIME_ZONE="UTC",
     USE_TZ=True,
+    LANGUAGE_CODE=INTERFACE_LANGUAGE,
+    LANGUAGES=[(INTERFACE_LANGUAGE, INTERFACE_LANGUAGES[INTERFACE_LANGUAGE])],  # a bake draws each page once
+    LOCALE_PATHS=[BASE_DIR / "locale"],
     LOGIN_URL="login",
     LOGIN_REDIRECT_URL="my_sessions",
     FORMS_URLFIELD_ASSUME_HTTPS=True,  # Django 6's default for an address typed without its scheme
@@ -388,7 +411,7 @@ from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 # --- Models ---------------------------------------------------------------------------
 
 MAX_BODY_LENGTH = 10_000
-EMPTY_UPDATE = "Write something or add a slide photo."
+EMPTY_UPDATE = gettext_lazy("Write something or add a slide photo.")
 AUTHOR_DESK = {
     "max_body_length": MAX_BODY_LENGTH,
     "empty_update_message": EMPTY_UPDATE,  # for the templates
@@ -396,7 +419,7 @@ AUTHOR_DESK = {
     "width": 640,
     "height": 800,
 }  # the size of the embed's <iframe>
-LOCAL_TIME = "Local time where the session happens: in its time zone, below."  # the admin form's times
+LOCAL_TIME = gettext_lazy("Local time where the session happens: in its time zone, below.")  # the admin form's times
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"  # an editor's
 CONTRIBUTE_PERMISSION = "liveblog.contribute"
@@ -417,7 +440,7 @@ def is_blank(text):
 
 def one_line(value):
     if re.search(f"[{CONTROL}{LINE_BREAK}]", value):
-        raise ValidationError("Keep it to one line, without line breaks or control characters.", code="one_line")
+        raise ValidationError(_("Keep it to one line, without line breaks or control characters."), code="one_line")
 
 
 # Python-Markdown's time grows steeply with nesting: 10,000 unclosed "[" take 13 s, "1. " * 3,000
@@ -437,14 +460,15 @@ def drawable(text):
             depth = max(0, depth - 1)
     if deepest > MAX_NESTING or NESTED_MARKERS.search(text):
         raise ValidationError(
-            f"The text nests brackets, lists or quotes more than {MAX_NESTING} deep; close some or write it plainer.",
+            _("The text nests brackets, lists or quotes more than %(depth)d deep; close some or write it plainer.")
+            % {"depth": MAX_NESTING},
             code="too_deep",
         )
 
 
 def shows_something(value):
     if is_blank(value):
-        raise ValidationError("Write something a reader can see.", code="blank")
+        raise ValidationError(_("Write something a reader can see."), code="blank")
 
 
 @lru_cache
@@ -509,17 +533,20 @@ class UpdateQuerySet(models.QuerySet):
 
 class Session(models.Model):
     class Status(models.TextChoices):
-        UPCOMING = "upcoming", "Upcoming"
-        LIVE = "live", "Live"
-        ENDED = "ended", "Ended"
-        CANCELLED = "cancelled", "Cancelled"  # gone from the programme: never deleted, it may have updates
+        UPCOMING = "upcoming", gettext_lazy("Upcoming")
+        LIVE = "live", gettext_lazy("Live")
+        ENDED = "ended", gettext_lazy("Ended")
+        CANCELLED = (
+            "cancelled",
+            gettext_lazy("Cancelled"),
+        )  # gone from the programme: never deleted, it may have updates
 
     title = models.CharField(max_length=200, validators=[one_line, shows_something])
     slug = models.SlugField(max_length=100, unique=True)
     speakers = models.CharField("speaker(s)", max_length=200, blank=True, validators=[one_line])
     room = models.CharField(max_length=100, blank=True, validators=[one_line])
     track = models.CharField(max_length=100, blank=True, validators=[one_line])
-    language = models.CharField(max_length=35, blank=True, help_text="Of the talk, such as de or pt-BR.")
+    language = models.CharField(max_length=35, blank=True, help_text=gettext_lazy("Of the talk, such as de or pt-BR."))
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField(help_text=LOCAL_TIME)
     ends_at = models.DateTimeField(help_text=LOCAL_TIME)
@@ -534,7 +561,7 @@ class Session(models.Model):
         max_length=10,
         choices=Status.choices,
         blank=True,
-        help_text="Leave blank to follow the start and end times.",
+        help_text=gettext_lazy("Leave blank to follow the start and end times."),
     )
     # The change cursor: bumped only by bump_version(), never written by save().
     version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -573,7 +600,7 @@ class Session(models.Model):
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": "The session must end after it starts."})
+            raise ValidationError({"ends_at": _("The session must end after it starts.")})
 
     @property
     def status(self):
@@ -591,14 +618,15 @@ class Session(models.Model):
     def summary(self):
         """A line for link previews: the description, else who speaks where."""
         about = " · ".join(filter(None, [self.speakers, self.room]))
-        return Truncator(self.description).chars(300) or f"Live coverage of {self.title}" + (
-            f": {about}" if about else ""
-        )
+        coverage = _("Live coverage of %(title)s") % {"title": self.title}
+        return Truncator(self.description).chars(300) or coverage + (f": {about}" if about else "")
 
 
 class Update(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
-    body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True, help_text="Markdown.", validators=[drawable])
+    body = models.TextField(
+        max_length=MAX_BODY_LENGTH, blank=True, help_text=gettext_lazy("Markdown."), validators=[drawable]
+    )
     html = models.TextField(editable=False)
     image = models.ImageField(
         "slide photo", upload_to="slides/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
@@ -609,7 +637,7 @@ class Update(models.Model):
         "photo description",
         max_length=300,
         blank=True,
-        help_text="What the photo shows, for readers who cannot see it.",
+        help_text=gettext_lazy("What the photo shows, for readers who cannot see it."),
     )
     pinned = models.BooleanField("key moment", default=False)
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
@@ -692,10 +720,10 @@ class MovedUpdate(models.Model):
 
 
 class LinkKind(models.TextChoices):  # beside SessionLink, not in it: the converter follows module-level names
-    TALK = "talk", "The talk's page"
-    SLIDES = "slides", "Slides"
-    RECORDING = "recording", "Recording"
-    LINK = "link", "Link"
+    TALK = "talk", gettext_lazy("The talk's page")
+    SLIDES = "slides", gettext_lazy("Slides")
+    RECORDING = "recording", gettext_lazy("Recording")
+    LINK = "link", gettext_lazy("Link")
 
 
 class SessionLink(models.Model):
@@ -741,7 +769,8 @@ class ScheduleImport(models.Model):
 
     @property
     def summary(self):
-        return ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        words = [_("%(count)d created"), _("%(count)d updated"), _("%(count)d unchanged"), _("%(count)d cancelled")]
+        return ", ".join(word % {"count": count} for word, count in zip(words, self.counts.values(), strict=True))
 
 
 @receiver(post_delete, sender=Update)
@@ -971,8 +1000,8 @@ def changes_since(session, since=None):
 # post to the sessions assigned to them and change only their own updates there. Asked at each
 # request, so a token acts with its user's role and assignments as they are now.
 
-NOT_ASSIGNED = "You are not assigned to this session: an editor assigns its bloggers."
-NOT_YOURS = "Contributors may change only their own updates: this one is someone else's."
+NOT_ASSIGNED = gettext_lazy("You are not assigned to this session: an editor assigns its bloggers.")
+NOT_YOURS = gettext_lazy("Contributors may change only their own updates: this one is someone else's.")
 
 
 def is_editor(user):
@@ -999,9 +1028,9 @@ def check_may_change(user, update):
         raise Refused(NOT_YOURS, 403)
 
 
-def check_editor(user, action):
+def check_editor(user, refusal):
     if not is_editor(user):
-        raise Refused(f"Only editors may {action}.", 403)
+        raise Refused(refusal, 403)
 
 
 # --- Content --------------------------------------------------------------------------
@@ -1130,17 +1159,19 @@ def slide_photo(upload):
     limits, fit to IMAGE_BOX, upright, without metadata (GPS and all). Else ValidationError."""
     if upload.size > MAX_IMAGE_MB * 1024 * 1024:
         raise ValidationError(
-            f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_MB} MB.", code="too_large"
+            _("The photo is %(size).1f MB; the limit is %(limit)d MB.")
+            % {"size": upload.size / 2**20, "limit": MAX_IMAGE_MB},
+            code="too_large",
         )
     try:
         with Image.open(upload) as probe:  # reads the header only
             kind = probe.format
             if kind not in IMAGE_FORMATS:
-                raise ValidationError("Send a photo as JPEG, PNG, WebP or GIF.", code="invalid_image")
+                raise ValidationError(_("Send a photo as JPEG, PNG, WebP or GIF."), code="invalid_image")
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
                 raise ValidationError(
-                    f"The photo is {probe.width}×{probe.height} pixels; the limit is "
-                    f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+                    _("The photo is %(width)d×%(height)d pixels; the limit is %(limit)d megapixels.")
+                    % {"width": probe.width, "height": probe.height, "limit": MAX_IMAGE_PIXELS // 1_000_000},
                     code="invalid_image",
                 )
             probe.verify()
@@ -1157,11 +1188,12 @@ def slide_photo(upload):
         raise
     except Image.DecompressionBombError:  # Pillow's own, far larger limit, met while opening
         raise ValidationError(
-            f"The photo has too many pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels.",
+            _("The photo has too many pixels; the limit is %(limit)d megapixels.")
+            % {"limit": MAX_IMAGE_PIXELS // 10**6},
             code="invalid_image",
         ) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValidationError("That file is not an image that can be read.", code="invalid_image") from None
+        raise ValidationError(_("That file is not an image that can be read."), code="invalid_image") from None
     return ContentFile(
         drawn.getvalue(), name=f"{secrets.token_urlsafe(12)}.{out_format.lower().replace('jpeg', 'jpg')}"
     )
@@ -1558,22 +1590,24 @@ class SessionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         save_session(obj)
 
-    def _set_status(self, request, queryset, status, verb):
+    def _set_status(self, request, queryset, status):
         for session in queryset:
             set_status(session, status, request.user)
-        self.message_user(request, f"{queryset.count()} session(s) {verb}.", messages.SUCCESS)
+        count = queryset.count()
+        done = ngettext("%(count)d session changed.", "%(count)d sessions changed.", count) % {"count": count}
+        self.message_user(request, done, messages.SUCCESS)
 
-    @admin.action(description="Go live now", permissions=["change"])
+    @admin.action(description=gettext_lazy("Go live now"), permissions=["change"])
     def go_live(self, request, queryset):
-        self._set_status(request, queryset, Session.Status.LIVE, "set live")
+        self._set_status(request, queryset, Session.Status.LIVE)
 
-    @admin.action(description="End session", permissions=["change"])
+    @admin.action(description=gettext_lazy("End session"), permissions=["change"])
     def end_session(self, request, queryset):
-        self._set_status(request, queryset, Session.Status.ENDED, "ended")
+        self._set_status(request, queryset, Session.Status.ENDED)
 
-    @admin.action(description="Follow the schedule (clear hand-set status)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Follow the schedule (clear hand-set status)"), permissions=["change"])
     def follow_schedule(self, request, queryset):
-        self._set_status(request, queryset, "auto", "following the schedule")
+        self._set_status(request, queryset, "auto")
 
 
 class AssignmentInline(admin.TabularInline):
@@ -1596,9 +1630,11 @@ class AuthorAdmin(UserAdmin):
 
 
 class ScheduleImportForm(forms.ModelForm):
-    upload = forms.FileField(required=False, help_text="A schedule.json exported from pretalx or frab.")
+    upload = forms.FileField(required=False, help_text=gettext_lazy("A schedule.json exported from pretalx or frab."))
     address = forms.URLField(
-        required=False, assume_scheme="https", help_text="Or the address it is published at, to fetch it now."
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("Or the address it is published at, to fetch it now."),
     )
 
     class Meta:
@@ -1608,13 +1644,14 @@ class ScheduleImportForm(forms.ModelForm):
     def clean(self):
         upload, address = self.cleaned_data.get("upload"), self.cleaned_data.get("address")
         if bool(upload) == bool(address):
-            raise ValidationError("Upload a schedule.json, or give the address it is published at: one of the two.")
+            raise ValidationError(_("Upload a schedule.json, or give the address it is published at: one of the two."))
         if upload:
             try:
                 self.document = ScheduleIn.model_validate_json(upload.read(SCHEDULE_BYTES + 1))
             except PydanticValidationError as error:
                 where = ".".join(map(str, error.errors()[0]["loc"]))
-                raise ValidationError(f"That is not a schedule.json: {where}: {error.errors()[0]['msg']}") from None
+                problem = f"{where}: {error.errors()[0]['msg']}"
+                raise ValidationError(_("That is not a schedule.json: %(problem)s") % {"problem": problem}) from None
         return self.cleaned_data
 
 
@@ -1635,10 +1672,11 @@ class ScheduleImportAdmin(admin.ModelAdmin):
             else:
                 record = read_schedule(form.cleaned_data["address"], request.user)
         except ScheduleUnavailable as error:
-            messages.error(request, f"Nothing was imported: {error}")
+            messages.error(request, _("Nothing was imported: %(error)s") % {"error": error})
             return
         obj.pk = record.pk if record else None
-        messages.success(request, f"Imported: {record.summary if record else 'unchanged since last time'}.")
+        summary = record.summary if record else _("unchanged since last time")
+        messages.success(request, _("Imported: %(summary)s.") % {"summary": summary})
 
 
 class UpdateAdminForm(forms.ModelForm):
@@ -1669,7 +1707,7 @@ class UpdateAdmin(admin.ModelAdmin):
     readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version", "earlier_versions"]
     actions = ["restore_updates"]
 
-    @admin.display(description="earlier versions")
+    @admin.display(description=gettext_lazy("earlier versions"))
     def earlier_versions(self, obj):
         def local(moment):
             return dateformat.format(timezone.localtime(moment, obj.session.tzinfo), "j M H:i T")
@@ -1677,7 +1715,7 @@ class UpdateAdmin(admin.ModelAdmin):
         return (
             format_html_join(
                 mark_safe("<hr>"),
-                "<p>{}</p><small>shown {} to {}</small>",
+                "<p>{}</p><small>{} – {}</small>",
                 ((r.body, local(r.written_at), local(r.replaced_at)) for r in obj.revisions.all()),
             )
             or "-"
@@ -1734,15 +1772,15 @@ class UpdateAdmin(admin.ModelAdmin):
             if not self.refusal(request, update):
                 delete_update(update, request.user)
 
-    @admin.action(description="Restore selected updates", permissions=["change"])
+    @admin.action(description=gettext_lazy("Restore selected updates"), permissions=["change"])
     def restore_updates(self, request, queryset):
         refused = [update for update in queryset.deleted() if self.refusal(request, update)]
         restored = [restore_update(u, request.user) for u in queryset.deleted() if u not in refused]
-        self.message_user(request, f"{len(restored)} update(s) restored.", messages.SUCCESS)
+        done = ngettext("%(count)d update restored.", "%(count)d updates restored.", len(restored))
+        self.message_user(request, done % {"count": len(restored)}, messages.SUCCESS)
         if refused:
-            self.message_user(
-                request, f"{len(refused)} not restored: {self.refusal(request, refused[0])}", messages.ERROR
-            )
+            reason = {"count": len(refused), "reason": self.refusal(request, refused[0])}
+            self.message_user(request, _("%(count)d not restored: %(reason)s") % reason, messages.ERROR)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -1831,13 +1869,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if not change:
             obj.user = obj.user if is_editor(request.user) else request.user
             raw = obj.set_new_key()
-            messages.warning(request, f"Copy the token now, it is not shown again: {raw}")
+            messages.warning(request, _("Copy the token now, it is not shown again: %(token)s") % {"token": raw})
         obj.save()
 
-    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    @admin.action(description=gettext_lazy("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         revoked = [token.revoke(request.user) for token in queryset.filter(revoked_at__isnull=True)]
-        self.message_user(request, f"{len(revoked)} token(s) revoked.", messages.SUCCESS)
+        done = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(revoked))
+        self.message_user(request, done % {"count": len(revoked)}, messages.SUCCESS)
 
 
 FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -2107,7 +2146,7 @@ def update_revisions(request, update_id: UpdateId):
 
 @app.api.post("/sessions", response={201: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def create_session(request, data: SessionIn):
-    check_editor(posting_user(request), "create sessions")
+    check_editor(posting_user(request), _("Only editors may create sessions."))
     fields = data.dict(exclude={"status", "slug", "minutes", "links"})
     slug = data.slug or unique_slug(data.title, data.starts_at, data.room)
     try:  # the unique slug decides a race between two creates
@@ -2129,7 +2168,7 @@ def create_session(request, data: SessionIn):
 @app.api.patch("/sessions/{slug}", response={200: SessionOut, **WRITE_ERRORS}, auth=TokenAuth(), tags=["write"])
 def change_session(request, slug: SlugText, data: SessionPatch):
     """Change a session's details or its links, or set its status by hand (`status`)."""
-    check_editor(posting_user(request), "change a session")
+    check_editor(posting_user(request), _("Only editors may change a session."))
     session = get_object_or_404(Session, slug=slug)
     changes = data.dict(exclude_none=True)
     status, links = changes.pop("status", None), changes.pop("links", None)
@@ -2155,7 +2194,7 @@ class ImportOut(Schema):
 def post_schedule(request, data: ScheduleIn):
     """Import a conference tool's schedule.json (pretalx, frab): sessions are created, updated in
     place (by the events' guids), and cancelled when their event has left the programme."""
-    check_editor(posting_user(request), "import the schedule")
+    check_editor(posting_user(request), _("Only editors may import the schedule."))
     record = import_schedule(data, "POST /api/schedule", request.auth)
     audit(request.auth, record, ADDITION, "Imported through the API")
     return record.counts
@@ -2307,6 +2346,15 @@ def baked_media():
 
 
 @app.templatetag.simple_tag
+def timestamp(moment, time_format):
+    """A <time> of a moment in the active time zone and the interface's format, for a sentence."""
+    when = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_html(
+        '<time datetime="{}">{}</time>', when, dateformat.format(timezone.localtime(moment), time_format)
+    )
+
+
+@app.templatetag.simple_tag
 def content_language(session):
     """lang="…" for what is written in the session's own language (its title, description and
     updates), and dir where that language's direction differs from the page's."""
@@ -2339,9 +2387,9 @@ def by_local_day(sessions):
 
 
 SCHEDULE_SECTIONS = [
-    (Session.Status.LIVE, "Live now"),
-    (Session.Status.UPCOMING, "Upcoming"),
-    (Session.Status.ENDED, "Earlier"),
+    (Session.Status.LIVE, gettext_lazy("Live now")),
+    (Session.Status.UPCOMING, gettext_lazy("Upcoming")),
+    (Session.Status.ENDED, gettext_lazy("Earlier")),
 ]
 
 
@@ -2378,6 +2426,14 @@ def schedule(request):
     card_photo = Update.objects.current().filter(session__in=published_sessions()).exclude(image="").last()
     context = {"sections": sections, "baked": BAKE, "card_photo": card_photo, **now_and_next(sessions)}
     return shared_for(render(request, "liveblog/schedule.html", context))
+
+
+@app.route("/jsi18n.js", name="javascript_catalog", distill_file="jsi18n.js")
+@require_safe
+@cache_control(public=True, max_age=3600)
+def javascript_catalog(request):
+    """The scripts' words in the interface's language (locale/*/djangojs.po), with its plural rule."""
+    return JavaScriptCatalog.as_view()(request)
 
 
 @app.route("/board/", name="board")
@@ -2596,7 +2652,7 @@ def author_required(view):
             return redirect_to_login(request.get_full_path())
         if not can_post(request.user):
             return HttpResponseForbidden(
-                "Only authors may do this: sign in with an account that may post.",
+                _("Only authors may do this: sign in with an account that may post."),
                 content_type="text/plain; charset=utf-8",
             )
         return view(request, *args, **kwargs)
@@ -2659,7 +2715,8 @@ def author_post(request, slug):
 def author_preview(request, slug):
     check_may_post(request.user, get_object_or_404(Session, slug=slug))
     body = author_input(UpdateIn, request).body  # the checks a post would meet; an empty box previews as empty
-    return HttpResponse(for_readers(render_markdown(body)) or '<p class="empty">Nothing to preview yet.</p>')
+    nothing = format_html('<p class="empty">{}</p>', _("Nothing to preview yet."))
+    return HttpResponse(for_readers(render_markdown(body)) or nothing)
 
 
 @app.route("/sessions/<slug:slug>/status/", name="author_status")
@@ -2667,9 +2724,9 @@ def author_preview(request, slug):
 def author_status(request, slug):
     """Go live, end, or follow the schedule again; the page reloads to show it."""
     session = get_object_or_404(Session, slug=slug)
-    check_editor(request.user, "set a session's status")
+    check_editor(request.user, _("Only editors may set a session's status."))
     if (status := request.POST.get("status", "")) not in {"live", "ended", "auto"}:
-        return author_error("The status must be live, ended or auto.")
+        return author_error(_("The status must be live, ended or auto."))
     set_status(session, status, request.user)
     if not request.htmx:
         return HttpResponseRedirect(session.get_absolute_url())
@@ -2930,10 +2987,10 @@ class SessionFeed(UpdatesFeed):
 
 
 class ConferenceFeed(UpdatesFeed):
-    subtitle = "The latest updates from every session."
+    subtitle = gettext_lazy("The latest updates from every session.")
 
     def title(self):
-        return f"{conference_name()}: every session"
+        return _("%(conference)s: every session") % {"conference": conference_name()}
 
     def link(self):
         return absolute_url(self.request, reverse("schedule"))
@@ -2962,15 +3019,19 @@ def session_feed(request, slug):
     return shared_for(SessionFeed()(request, slug=slug), get_object_or_404(Session, slug=slug).status)
 
 
+def image_link_markdown(address, alt):
+    return "[{}]({})".format(_("Image: %(alt)s") % {"alt": alt or _("slide photo")}, address)
+
+
 def images_as_links(markdown_text):
-    return re.sub(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)", lambda m: f"[Image: {m[1] or 'slide'}]({m[2]})", markdown_text)
+    return re.sub(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)", lambda m: image_link_markdown(m[2], m[1]), markdown_text)
 
 
 def update_as_markdown(update):
     """An update's Markdown with every image, the slide photo too, as a link."""
     text = images_as_links(update.body)
     if update.image:
-        text = f"{text}\n\n[Image: {update.image_alt or 'slide photo'}]({update.image.url})".strip()
+        text = f"{text}\n\n{image_link_markdown(update.image.url, update.image_alt)}".strip()
     return text
 
 
@@ -3013,9 +3074,14 @@ def session_markdown(request, slug):
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
-    text = f"# {conference_name()} notes\n" + "".join(
-        f"\n## {day:%A} {day.day} {day:%B %Y}\n\n" + markdown_notes(sessions, heading_level=3)
-        for day, sessions in by_local_day(published_sessions())
+    text = (
+        "# "
+        + _("%(conference)s notes") % {"conference": conference_name()}
+        + "\n"
+        + "".join(
+            "\n## " + dateformat.format(day, _("l j F Y")) + "\n\n" + markdown_notes(sessions, heading_level=3)
+            for day, sessions in by_local_day(published_sessions())
+        )
     )
     return shared_for(markdown_response(text))
 
@@ -3262,8 +3328,8 @@ def database_unavailable(request):
     response = refusal(
         request,
         503,
-        "The live blog cannot reach its database just now; try again in a few seconds.",
-        page=lambda message: HttpResponse(f"<!doctype html><title>Unavailable</title><p>{message}</p>", status=503),
+        _("The live blog cannot reach its database just now; try again in a few seconds."),
+        page=lambda message: HttpResponse(f"<!doctype html><title>503</title><p>{message}</p>", status=503),
         retry_after=DATABASE_RETRY_SECONDS,
     )
     patch_cache_control(response, no_store=True)
@@ -3292,7 +3358,8 @@ class RequestLimitsMiddleware(MiddlewareMixin):
             return refusal(
                 request,
                 413,
-                f"The upload is {int(length) / 1024 / 1024:.1f} MB; a photo may be at most {MAX_IMAGE_MB} MB.",
+                _("The upload is %(size).1f MB; a photo may be at most %(limit)d MB.")
+                % {"size": int(length) / 2**20, "limit": MAX_IMAGE_MB},
             )
         if request.method == "POST" and request.content_type == "multipart/form-data":
             try:
@@ -3312,8 +3379,8 @@ class RefusalsMiddleware(MiddlewareMixin):
             return refusal(
                 request,
                 429,
-                "Too many failed sign-ins from this address or for this account; "
-                f"try again in {AUTH_COOLOFF_SECONDS // 60} minutes.",
+                _("Too many failed sign-ins from this address or for this account; try again in %(minutes)d minutes.")
+                % {"minutes": AUTH_COOLOFF_SECONDS // 60},
                 page=lambda message: render(request, "liveblog/login.html", {"locked_out": message}, status=429),
                 retry_after=AUTH_COOLOFF_SECONDS,
             )

@@ -201,8 +201,9 @@ def convert_collect_imports(converter):
 
 @hookimpl
 def convert_copy_assets(converter):
-    """A consistent copy of the database, the seed beside demo.py, the photos, and
-    migrations that name liveblog.py's functions pointed at the models module."""
+    """A consistent copy of the database, the seed beside demo.py, the photos, the translations
+    (LOCALE_PATHS: the project's locale/), and migrations that name liveblog.py's functions
+    pointed at the models module."""
     if not ours(converter):
         return
     source = converter.app.app_path.parent
@@ -213,6 +214,7 @@ def convert_copy_assets(converter):
         ):
             database.backup(copy)
     shutil.copytree(source / "seed", converter.app_path / "seed")
+    shutil.copytree(source / "locale", converter.root_path / "locale")
     if (source / "media").is_dir():
         shutil.copytree(source / "media", converter.root_path / "media")
     models = f"{converter.project_name}.{APP_NAME}.models"

@@ -54,18 +54,39 @@ def shared_card(url):
       <div>{esc["og:description"]}</div><img src="{esc["og:image"]}" alt="{esc.get("og:image:alt", "")}"></div></div>"""
 
 
+def demo_server(tmp, **env):
+    server = LiveServer(
+        Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0", "LIVEBLOG_CONFERENCE_NAME": "DjangoCon US 2025", **env}
+    )
+    subprocess.run(
+        [sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
+        cwd=DOCS.parent,
+        env=server.env,
+        check=True,
+    )
+    return server.start()
+
+
+def arabic():
+    """The live session with the interface in Arabic, at phone width: the page mirrors, the
+    English talk's own words stay left to right."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = demo_server(tmp, LIVEBLOG_LANGUAGE="ar")
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+                page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+                page.goto(server.url + LIVE)
+                page.locator("#last-heard").filter(has_text=":").wait_for()
+                page.screenshot(path=DOCS / "live-session-phone-ar.png")
+                browser.close()
+        finally:
+            server.close()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(
-            Path(tmp), poll_seconds=5, env={"LIVEBLOG_DEMO": "0", "LIVEBLOG_CONFERENCE_NAME": "DjangoCon US 2025"}
-        )
-        subprocess.run(
-            [sys.executable, "-c", "import liveblog; liveblog.app._prepare(); liveblog.load_demo()"],
-            cwd=DOCS.parent,
-            env=server.env,
-            check=True,
-        )
-        server.start()
+        server = demo_server(tmp)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
@@ -130,3 +151,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    arabic()

@@ -116,6 +116,7 @@ def test_convert_gives_every_part_of_the_app_a_module(project):
     ]:
         assert (app / part).is_file(), part
     assert not (app / "unused.py").exists()  # nothing left for a person to merge by hand
+    assert (project.path / "locale" / "de" / "LC_MESSAGES" / "django.mo").is_file()  # LOCALE_PATHS
     for module in app.rglob("*.py"):
         source = module.read_text()
         assert "nanodjango" not in source and "import liveblog\n" not in source, module
@@ -222,7 +223,7 @@ def test_convert_keeps_posts_still_in_the_write_ahead_log(tmp_path):
     app = tmp_path / "app"
     app.mkdir()
     shutil.copy(ROOT / "liveblog.py", app)
-    for folder in ["templates", "static", "migrations", "seed"]:
+    for folder in ["templates", "static", "migrations", "seed", "locale"]:
         shutil.copytree(ROOT / folder, app / folder)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{app / 'db.sqlite3'}", "LIVEBLOG_MEDIA_ROOT": str(tmp_path / "m")}
     subprocess.run(

@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 from conftest import HTMX, make_session, member_of, post
+from django.utils import translation
 
 # Fragments are checked inside the smallest valid document.
 DOCUMENT = (
@@ -12,9 +13,15 @@ DOCUMENT = (
 )
 
 
-@pytest.fixture
-def pages(client, db, poster, monkeypatch):
-    """{kind: HTML} for every page kind the app draws, with content in each."""
+@pytest.fixture(params=["en", "de", "ar"])
+def pages(request, client, db, poster, monkeypatch):
+    """{kind: HTML} for every page kind the app draws, with content in each, in English, German
+    and Arabic (right to left)."""
+    with translation.override(request.param):
+        return draw_pages(client, poster, monkeypatch)
+
+
+def draw_pages(client, poster, monkeypatch):
     live = make_session(
         "live-talk", "live", title="High Performance Django at Ten", description="Old tricks\nnew picks"
     )
@@ -67,10 +74,10 @@ def pages(client, db, poster, monkeypatch):
     )
     assert (
         'id="more-updates"' in html["a page of a long session"]
-        and "Earlier updates" in html["a page of a long session"]
+        and 'class="more-updates"' in html["a page of a long session"]
     )
     assert html["live"].count('class="embed-card embed-') == 6  # four updates' cards, the recording's, the image's
-    assert "<mark>" in html["search"] and "Nothing found" in html["search, nothing found"]
+    assert "<mark>" in html["search"] and '<ol class="results">' not in html["search, nothing found"]
     html["board fragment"] = "<h1>Schedule</h1>" + html["board fragment"]  # where the page puts it
     return {kind: text if text.startswith("<!doctype") else DOCUMENT.format(text) for kind, text in html.items()}
 

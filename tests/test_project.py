@@ -101,8 +101,10 @@ def test_liveblog_py_stays_within_its_line_budget():
     # the roles (who may do what, assignments, the audit log, "My sessions", the admin's refusals) 215 more,
     # SQLite's commit watch (every process sees a write at its next request) 30 more, pages of updates
     # and the hot path's own state dict 60 more, highlighted code 12 more, click-to-load embeds and
-    # images from other hosts as links 75 more (their markup in _partials.html, bare links by MagicLink).
-    assert lines <= 3305, f"liveblog.py is {lines} lines; the budget is 3,305"
+    # images from other hosts as links 75 more (their markup in _partials.html, bare links by MagicLink),
+    # the interface's language (the setting, messages marked for translation, the scripts' catalogue,
+    # the content's lang) and the reader's status, pause and notifications 90 more.
+    assert lines <= 3395, f"liveblog.py is {lines} lines; the budget is 3,395"
 
 
 @pytest.mark.server

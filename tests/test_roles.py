@@ -180,15 +180,17 @@ def test_the_admin_refuses_a_contributor_with_the_reason(client, session, contri
     theirs = post(session, "by an editor", author=poster)
     client.force_login(staff(contributor))
     add = client.post("/admin/liveblog/update/add/", {"session": elsewhere.pk, "body": "x"})
-    assert add.status_code == 200 and escape(NOT_ASSIGNED) in add.content.decode() and not elsewhere.updates.exists()
+    assert (
+        add.status_code == 200 and escape(str(NOT_ASSIGNED)) in add.content.decode() and not elsewhere.updates.exists()
+    )
     change = client.get(f"/admin/liveblog/update/{theirs.pk}/change/", follow=True)
-    assert escape(NOT_YOURS) in change.content.decode()
+    assert escape(str(NOT_YOURS)) in change.content.decode()
     assert (
         client.post(f"/admin/liveblog/update/{theirs.pk}/change/", {"session": session.pk, "body": "x"}).status_code
         == 403
     )
     delete = client.post(f"/admin/liveblog/update/{theirs.pk}/delete/", {"post": "yes"}, follow=True)
-    assert escape(NOT_YOURS) in delete.content.decode()
+    assert escape(str(NOT_YOURS)) in delete.content.decode()
     assert client.get("/admin/liveblog/scheduleimport/add/").status_code == 403
     theirs.refresh_from_db()
     assert (theirs.body, theirs.deleted_at) == ("by an editor", None)

@@ -112,17 +112,17 @@
     item.dataset.id = post.id;
     const label = document.createElement("span");
     label.className = "badge";
-    label.textContent = post.error ? "Not posted" : "Not sent yet";
+    label.textContent = post.error ? gettext("Not posted") : gettext("Not sent yet");
     const text = document.createElement("p");
-    text.textContent = post.body || `(photo) ${post.image_alt}`;
+    text.textContent = post.body || interpolate(gettext("(photo) %s"), [post.image_alt]);
     item.append(label, text);
-    if (post.slug !== slug) text.prepend(`In ${post.slug}: `);
-    if (post.image) item.append(Object.assign(document.createElement("span"), { className: "hint", textContent: "With a photo" }));
+    if (post.slug !== slug) text.prepend(interpolate(gettext("In %s: "), [post.slug]));
+    if (post.image) item.append(Object.assign(document.createElement("span"), { className: "hint", textContent: gettext("With a photo") }));
     if (post.error) {
       const why = Object.assign(document.createElement("p"), { className: "compose-error", textContent: post.error });
       why.setAttribute("role", "alert");
-      const edit = Object.assign(document.createElement("button"), { type: "button", textContent: "Edit" });
-      const discard = Object.assign(document.createElement("button"), { type: "button", textContent: "Discard" });
+      const edit = Object.assign(document.createElement("button"), { type: "button", textContent: gettext("Edit") });
+      const discard = Object.assign(document.createElement("button"), { type: "button", textContent: gettext("Discard") });
       edit.dataset.outbox = "edit";
       discard.dataset.outbox = "discard";
       item.append(why, edit, " ", discard);
@@ -137,10 +137,11 @@
     const refused = posts.filter((post) => post.error).length;
     const parts = [];
     if (posts.length > refused) {
-      const waiting = `${posts.length - refused} waiting to send`;
-      parts.push(retrying ? `${waiting}: no connection, trying again…` : waiting);
+      const count = posts.length - refused;
+      const waiting = interpolate(ngettext("%s waiting to send", "%s waiting to send", count), [count]);
+      parts.push(retrying ? interpolate(gettext("%s: no connection, trying again…"), [waiting]) : waiting);
     }
-    if (refused) parts.push(`${refused} refused: edit or discard ${refused === 1 ? "it" : "them"}`);
+    if (refused) parts.push(interpolate(ngettext("%s refused: edit or discard it", "%s refused: edit or discard them", refused), [refused]));
     outboxStatus.textContent = parts.join("; ");
   }
 
@@ -203,7 +204,9 @@
   let fitting = Promise.resolve();
 
   function size(bytes) {
-    return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.ceil(bytes / 1e3)} kB`;
+    const megabytes = bytes >= 1e6;
+    const number = (megabytes ? bytes / 1e6 : Math.ceil(bytes / 1e3)).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
+    return interpolate(megabytes ? gettext("%s MB") : gettext("%s kB"), [number]);
   }
 
   function encode(canvas, type) {
@@ -235,14 +238,14 @@
   }
 
   function takePhoto(file) {
-    photoSize.textContent = "Making the photo smaller…";
+    photoSize.textContent = gettext("Making the photo smaller…");
     fitting = fitPhoto(file).then((fitted) => {
       const files = new DataTransfer();
       files.items.add(fitted);
       image.files = files.files;
       photoSize.textContent = fitted === file
-        ? `Photo: ${size(file.size)}, sent as it is`
-        : `Photo: ${size(file.size)} → ${size(fitted.size)}`;
+        ? interpolate(gettext("Photo: %s, sent as it is"), [size(file.size)])
+        : interpolate(gettext("Photo: %s → %s"), [size(file.size), size(fitted.size)]);
     });
   }
 
@@ -258,14 +261,14 @@
     const xhr = event.detail.xhr;
     if (xhr.status >= 400) {
       event.detail.shouldSwap = false;
-      showError(xhr.responseText || "That did not work; try again.");
+      showError(xhr.responseText || gettext("That did not work; try again."));
     } else {
       showError("");
     }
   });
 
   document.addEventListener("htmx:sendError", (event) => {
-    if (desk.contains(event.detail.elt) || list.contains(event.detail.elt)) showError("No connection: try again.");
+    if (desk.contains(event.detail.elt) || list.contains(event.detail.elt)) showError(gettext("No connection: try again."));
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
@@ -289,7 +292,7 @@
     }
     const pin = copy.querySelector('[data-action="pin"]');
     const isPinned = li.classList.contains("pinned");
-    pin.textContent = isPinned ? "Unpin" : "Pin";
+    pin.textContent = isPinned ? gettext("Unpin") : gettext("Pin");
     pin.setAttribute("data-hx-vals", JSON.stringify({ pinned: isPinned ? "false" : "true" }));
     li.querySelector("header").appendChild(copy.querySelector(".author-tools"));
     li.appendChild(copy.querySelector(".edit-slot"));

@@ -9,7 +9,7 @@
 
   const ORDER_KEY = "liveblog:order";
   const PAUSE_KEY = "liveblog:paused";
-  const STATUS_LABELS = { live: "Live", upcoming: "Upcoming", ended: "Ended" };
+  const STATUS_LABELS = { live: gettext("Live"), upcoming: gettext("Upcoming"), ended: gettext("Ended") };
   const MAX_BACKOFF_SECONDS = 60;
   const list = document.getElementById("updates");
   if (!list || !window.htmx) return;
@@ -70,7 +70,7 @@
 
   function onFailure(event) {
     failures += 1;
-    notice.textContent = "Reconnecting…";
+    notice.textContent = gettext("Reconnecting…");
     notice.dataset.state = "reconnecting";
     controls.dataset.state = "reconnecting";
     schedule(backoffDelay(event.detail.xhr));
@@ -87,7 +87,8 @@
         delete notice.dataset.state;
       }
       delete controls.dataset.state;
-      lastHeard.textContent = "last heard from the server at " + new Date().toLocaleTimeString();
+      const time = new Date().toLocaleTimeString(document.documentElement.lang);
+      lastHeard.textContent = interpolate(gettext("last heard from the server at %s"), [time]);
       schedule(normalDelay());
     } else {
       clearTimeout(timer);
@@ -96,7 +97,8 @@
   }
 
   function drawState() {
-    stateLabel.textContent = STATUS_LABELS[poller().dataset.status] + (paused ? ", paused" : "");
+    const status = STATUS_LABELS[poller().dataset.status];
+    stateLabel.textContent = paused ? interpolate(gettext("%s, paused"), [status]) : status;
   }
 
   function showStatus(elt) {
@@ -105,7 +107,7 @@
     badge.className = "status status-" + elt.dataset.status;
     badge.textContent = STATUS_LABELS[elt.dataset.status];
     if (elt.dataset.status === "ended") {
-      notice.textContent = "This session has ended.";
+      notice.textContent = gettext("This session has ended.");
       notice.dataset.state = "ended";
     }
   }
@@ -204,8 +206,8 @@
     noUpdates.hidden = list.children.length + arrived > 0;
     newButton.hidden = arrived + changed === 0;
     newButton.textContent = arrived
-      ? (arrived === 1 ? "1 new update" : arrived + " new updates")
-      : (changed === 1 ? "1 update changed" : changed + " updates changed");
+      ? interpolate(ngettext("%s new update", "%s new updates", arrived), [arrived])
+      : interpolate(ngettext("%s update changed", "%s updates changed", changed), [changed]);
   }
 
   // --- new updates while the reader is elsewhere on the page ---------------------------
@@ -244,13 +246,13 @@
   function setPaused(pause, announce) {
     paused = pause;
     localStorage.setItem(PAUSE_KEY, pause ? "1" : "0");
-    pauseButton.textContent = pause ? "Resume updates" : "Pause updates";
+    pauseButton.textContent = pause ? gettext("Resume updates") : gettext("Pause updates");
     pauseButton.setAttribute("aria-pressed", String(pause));
     drawState();
     controls.dataset.paused = pause ? "true" : "false";
     if (!pause) showPending();
     if (announce && notice.dataset.state !== "reconnecting") {
-      notice.textContent = pause ? "Updates paused: new ones wait until you resume." : "Updates resumed.";
+      notice.textContent = pause ? gettext("Updates paused: new ones wait until you resume.") : gettext("Updates resumed.");
     }
   }
 
@@ -269,7 +271,7 @@
     const can = "Notification" in window && Notification.permission !== "denied";
     notifyButton.hidden = !can;
     notifyButton.setAttribute("aria-pressed", String(notifying()));
-    notifyButton.textContent = notifying() ? "Notifying you of key moments" : "Notify me of key moments";
+    notifyButton.textContent = notifying() ? gettext("Notifying you of key moments") : gettext("Notify me of key moments");
   }
 
   notifyButton.addEventListener("click", async () => {
@@ -308,9 +310,10 @@
       }
       list.dataset.order = article.dataset.order = order;
     }
-    orderButton.textContent = order === "newest" ? "Newest first ⇅" : "Oldest first ⇅";
-    orderButton.setAttribute("aria-label", "Showing " + (order === "newest" ? "newest" : "oldest")
-      + " first; switch to " + (order === "newest" ? "oldest" : "newest") + " first");
+    orderButton.textContent = (order === "newest" ? gettext("Newest first") : gettext("Oldest first")) + " ⇅";
+    orderButton.setAttribute("aria-label", order === "newest"
+      ? gettext("Showing newest first; switch to oldest first")
+      : gettext("Showing oldest first; switch to newest first"));
   }
 
   // A page of updates turned over would show the wrong end of the session: ask for the other end.
@@ -327,10 +330,13 @@
 
   // --- times in the reader's own zone ---------------------------------------------------
 
+  // In the reader's own locale and time zone, whatever the page's language.
+  const readersTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
   function localizeTimes(root) {
     for (const time of root.querySelectorAll("time[datetime]")) {
       const when = new Date(time.getAttribute("datetime"));
-      if (!isNaN(when)) time.title = "Your time: " + when.toLocaleString();
+      if (!isNaN(when)) time.title = interpolate(gettext("Your time: %s"), [readersTime.format(when)]);
     }
   }
 

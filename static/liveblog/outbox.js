@@ -93,7 +93,7 @@
             this.onSent(post, answer);
           } catch (e) { /* drawing it is not sending it: the page's next poll shows it */ }
         } else if (answer && refused(answer)) {
-          await this.store.put({ ...post, error: answer.text || `The server refused it (${answer.status}).` });
+          await this.store.put({ ...post, error: answer.text || interpolate(gettext("The server refused it (%s)."), [answer.status]) });
         } else {
           this.failures += 1;
           await this.refresh();

@@ -41,15 +41,15 @@
         if (error.name === "AbortError") return; // the reader closed the share sheet
       }
     }
-    if (await copied(url)) say(button, "Link copied");
-    else window.prompt("Copy the link to this update:", url);
+    if (await copied(url)) say(button, gettext("Link copied"));
+    else window.prompt(gettext("Copy the link to this update:"), url);
   }
 
   async function copyField(button) {
     const field = document.getElementById(button.dataset.copyFrom);
-    if (await copied(field.value)) return say(button, "Copied");
+    if (await copied(field.value)) return say(button, gettext("Copied"));
     field.select();
-    say(button, "Selected: press Ctrl+C to copy");
+    say(button, gettext("Selected: press Ctrl+C to copy"));
   }
 
   document.addEventListener("click", (event) => {
