@@ -41,6 +41,7 @@ import nh3
 from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.contrib import admin, messages
 from django.contrib.auth import authenticate
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -134,15 +135,7 @@ def readable_colour(colour):
 
 # The interface's language: one for the site, so that nothing varies on Accept-Language and
 # every answer stays cacheable (two languages are two sites). Translations: locale/.
-INTERFACE_LANGUAGES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "es": "Español",
-    "pt-br": "Português (Brasil)",
-    "ja": "日本語",
-    "ar": "العربية",
-}
+INTERFACE_LANGUAGES = {code: LANG_INFO[code]["name_local"] for code in ["en", "de", "fr", "es", "pt-br", "ja", "ar"]}
 INTERFACE_LANGUAGE = os.environ.get("LIVEBLOG_LANGUAGE", "en").strip().lower().replace("_", "-")
 if INTERFACE_LANGUAGE not in INTERFACE_LANGUAGES:
     raise SystemExit(
@@ -1120,8 +1113,11 @@ def for_readers(update_html):
     post as a click-to-load card (in the bake, the link)."""
     if "<img" in update_html:
         update_html = IMAGE.sub(image_link, update_html)
-    if "<a " in update_html:
-        update_html = ALONE_LINK.sub(lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])), update_html)
+    if "<a " in update_html:  # a link to anything else stays as it was drawn
+        update_html = ALONE_LINK.sub(
+            lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])) if embed_frame(found[1]) else found[0],
+            update_html,
+        )
     return mark_safe(update_html)
 
 

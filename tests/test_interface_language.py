@@ -39,7 +39,7 @@ def test_every_shipped_language_is_offered_and_an_unknown_one_stops_the_app_sayi
     )
     assert started.returncode != 0
     assert "LIVEBLOG_LANGUAGE=tlh is not a language liveblog speaks" in started.stderr
-    assert "de (Deutsch)" in started.stderr and "pt-br (Português (Brasil))" in started.stderr
+    assert "de (Deutsch)" in started.stderr and "pt-br (Português Brasileiro)" in started.stderr
 
 
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="needs GNU gettext (CI installs it)")
