@@ -50,9 +50,8 @@ def test_the_scripts_words_are_in_the_language_too(server, contexts):
     assert all(words in text for words in expected[server.language])
 
 
+@pytest.mark.parametrize("server", ["ar"], indirect=True)
 def test_the_arabic_page_mirrors_at_phone_width_and_nothing_overlaps(server, contexts):
-    if server.language != "ar":
-        pytest.skip("the right-to-left page")
     page = contexts(viewport={"width": 390, "height": 844}).new_page()
     page.goto(server.url + "/sessions/talk/")
     page.locator("#last-heard").filter(has_text=":").wait_for(timeout=10000)

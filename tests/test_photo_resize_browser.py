@@ -88,3 +88,35 @@ def test_a_file_the_browser_cannot_decode_goes_as_it_is_for_the_server_to_judge(
     ((name, kind, body),) = uploads(author)
     assert name == "IMG_0002.heic" and body == heic.read_bytes()
     assert "not an image" in author.locator("#outbox-posts li.refused").inner_text()
+
+
+# The browser decodes the photo only when the test says so: the author writes on meanwhile.
+HOLD_DECODING = """
+const decode = window.createImageBitmap;
+let release;
+const released = new Promise((resolve) => { release = resolve; });
+window.__releasePhoto = () => release();
+window.createImageBitmap = (...args) => released.then(() => decode(...args));
+"""
+
+
+def test_a_post_written_while_the_photo_before_it_is_made_smaller_keeps_its_text_and_place(server, contexts, tmp_path):
+    server.new_session("photo-order")
+    phone_photo(tmp_path / "IMG_0003.jpg")
+    author = signed_in_author(server, contexts, "photo-order", init_script=HOLD_DECODING + RECORD_UPLOADS)
+    author.set_input_files("#compose-image", str(tmp_path / "IMG_0003.jpg"))
+    author.fill("#compose-alt", "The first slide")
+    author.fill("#compose-body", "With the slide")
+    author.locator("#compose-body").press("Control+Enter")
+    assert author.locator("#compose-body").input_value() == ""  # the box is free at once
+    author.fill("#compose-body", "Right after, no photo")
+    author.locator("#compose-body").press("Control+Enter")
+    author.evaluate("window.__releasePhoto()")
+    author.locator("#updates").get_by_text("Right after, no photo").wait_for(timeout=20000)
+    updates = server.get("/api/sessions/photo-order/updates")["updates"]
+    assert [(u["body"], bool(u["image"]), u["image_alt"]) for u in updates] == [
+        ("With the slide", True, "The first slide"),
+        ("Right after, no photo", False, ""),
+    ]
+    ((name, kind, _),) = uploads(author)
+    assert name == "IMG_0003.webp" and kind == "image/webp"

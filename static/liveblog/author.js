@@ -24,6 +24,7 @@
   const outboxList = document.getElementById("outbox-posts");
   const slug = desk.dataset.slug;
   const DRAFT = "liveblog:draft:" + slug;
+  let photo = Promise.resolve(null); // the chosen photo as it will be sent, once made smaller
 
   // --- the draft survives a reload or a lost connection --------------------------------
 
@@ -46,6 +47,7 @@
 
   function clearCompose() {
     body.value = alt.value = image.value = photoSize.textContent = "";
+    photo = Promise.resolve(null);
     pinned.checked = false;
     preview.replaceChildren();
     localStorage.removeItem(DRAFT);
@@ -147,17 +149,22 @@
 
   const outbox = new window.LiveblogOutbox({ store, send, changed: drawOutbox, onSent: sent });
 
-  form.addEventListener("submit", async (event) => {
+  // The post is read from the box when it is sent and the box is free at once: the author may
+  // write the next one while this one's photo is still being made smaller. Posts join the
+  // outbox in the order they were sent, each when its photo is ready.
+  let joining = Promise.resolve();
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    await fitting; // a photo being made smaller goes once it is
     if (!body.value.trim() && !image.files.length) {
       showError(desk.dataset.emptyMessage);
       body.focus();
       return;
     }
     showError("");
-    outbox.add({ slug, body: body.value, image_alt: alt.value, pinned: pinned.checked, image: image.files[0] || null });
+    const post = { slug, body: body.value, image_alt: alt.value, pinned: pinned.checked };
+    const itsPhoto = photo;
     clearCompose();
+    joining = joining.then(async () => outbox.add({ ...post, image: await itsPhoto }));
   });
 
   outboxList.addEventListener("click", async (event) => {
@@ -173,6 +180,7 @@
       const files = new DataTransfer();
       files.items.add(new File([post.image], post.image.name || "photo", { type: post.image.type }));
       image.files = files.files;
+      photo = Promise.resolve(image.files[0]);
     }
     saveDraft();
     body.focus();
@@ -192,16 +200,18 @@
   });
 
   body.addEventListener("paste", (event) => {
-    const photo = Array.from(event.clipboardData.files).find((file) => file.type.startsWith("image/"));
-    if (!photo) return;
+    const pasted = Array.from(event.clipboardData.files).find((file) => file.type.startsWith("image/"));
+    if (!pasted) return;
     event.preventDefault();
-    takePhoto(photo);
+    const files = new DataTransfer();
+    files.items.add(pasted);
+    image.files = files.files;
+    takePhoto(pasted);
   });
 
   // --- a photo fit for conference Wi-Fi ----------------------------------------------------
 
   const PHOTO_BOX = 1600; // the server's IMAGE_BOX: it draws every photo again to fit it anyway
-  let fitting = Promise.resolve();
 
   function size(bytes) {
     const megabytes = bytes >= 1e6;
@@ -239,10 +249,10 @@
 
   function takePhoto(file) {
     photoSize.textContent = gettext("Making the photo smaller…");
-    fitting = fitPhoto(file).then((fitted) => {
-      const files = new DataTransfer();
-      files.items.add(fitted);
-      image.files = files.files;
+    const fitting = fitPhoto(file).catch(() => file);
+    photo = fitting;
+    fitting.then((fitted) => {
+      if (photo !== fitting) return; // sent, cleared or replaced meanwhile
       photoSize.textContent = fitted === file
         ? interpolate(gettext("Photo: %s, sent as it is"), [size(file.size)])
         : interpolate(gettext("Photo: %s → %s"), [size(file.size), size(fitted.size)]);
@@ -250,8 +260,9 @@
   }
 
   image.addEventListener("change", () => {
-    if (image.files.length) takePhoto(image.files[0]);
-    else photoSize.textContent = "";
+    if (image.files.length) return takePhoto(image.files[0]);
+    photo = Promise.resolve(null);
+    photoSize.textContent = "";
   });
 
   // --- pin, edit and delete: htmx requests and their answers ----------------------------
