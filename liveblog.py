@@ -79,8 +79,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy as _  # lazy: in class bodies it waits for the language
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -404,7 +404,7 @@ from ninja.security import HttpBasicAuth, HttpBearer  # noqa: E402
 # --- Models ---------------------------------------------------------------------------
 
 MAX_BODY_LENGTH = 10_000
-EMPTY_UPDATE = gettext_lazy("Write something or add a slide photo.")
+EMPTY_UPDATE = _("Write something or add a slide photo.")
 AUTHOR_DESK = {
     "max_body_length": MAX_BODY_LENGTH,
     "empty_update_message": EMPTY_UPDATE,  # for the templates
@@ -412,7 +412,7 @@ AUTHOR_DESK = {
     "width": 640,
     "height": 800,
 }  # the size of the embed's <iframe>
-LOCAL_TIME = gettext_lazy("Local time where the session happens: in its time zone, below.")  # the admin form's times
+LOCAL_TIME = _("Local time where the session happens: in its time zone, below.")  # the admin form's times
 MAX_VERSION = 2**63 - 1
 POST_PERMISSION = "liveblog.post_updates"  # an editor's
 CONTRIBUTE_PERMISSION = "liveblog.contribute"
@@ -526,49 +526,54 @@ class UpdateQuerySet(models.QuerySet):
 
 class Session(models.Model):
     class Status(models.TextChoices):
-        UPCOMING = "upcoming", gettext_lazy("Upcoming")
-        LIVE = "live", gettext_lazy("Live")
-        ENDED = "ended", gettext_lazy("Ended")
-        CANCELLED = (
-            "cancelled",
-            gettext_lazy("Cancelled"),
-        )  # gone from the programme: never deleted, it may have updates
+        UPCOMING = "upcoming", _("Upcoming")
+        LIVE = "live", _("Live")
+        ENDED = "ended", _("Ended")
+        CANCELLED = ("cancelled", _("Cancelled"))  # gone from the programme: never deleted, it may have updates
 
-    title = models.CharField(max_length=200, validators=[one_line, shows_something])
-    slug = models.SlugField(max_length=100, unique=True)
-    speakers = models.CharField("speaker(s)", max_length=200, blank=True, validators=[one_line])
-    room = models.CharField(max_length=100, blank=True, validators=[one_line])
-    track = models.CharField(max_length=100, blank=True, validators=[one_line])
-    language = models.CharField(max_length=35, blank=True, help_text=gettext_lazy("Of the talk, such as de or pt-BR."))
-    description = models.TextField(blank=True)
-    starts_at = models.DateTimeField(help_text=LOCAL_TIME)
-    ends_at = models.DateTimeField(help_text=LOCAL_TIME)
+    title = models.CharField(_("title"), max_length=200, validators=[one_line, shows_something])
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    speakers = models.CharField(_("speaker(s)"), max_length=200, blank=True, validators=[one_line])
+    room = models.CharField(_("room"), max_length=100, blank=True, validators=[one_line])
+    track = models.CharField(_("track"), max_length=100, blank=True, validators=[one_line])
+    language = models.CharField(
+        _("language"), max_length=35, blank=True, help_text=_("Of the talk, such as de or pt-BR.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"), help_text=LOCAL_TIME)
+    ends_at = models.DateTimeField(_("ends at"), help_text=LOCAL_TIME)
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="IANA name, such as America/Chicago; times show in this zone.",
+        help_text=_("IANA name, such as America/Chicago; times show in this zone."),
     )
     status_override = models.CharField(
-        "status set by hand",
+        _("status set by hand"),
         max_length=10,
         choices=Status.choices,
         blank=True,
-        help_text=gettext_lazy("Leave blank to follow the start and end times."),
+        help_text=_("Leave blank to follow the start and end times."),
     )
     # The change cursor: bumped only by bump_version(), never written by save().
     version = models.PositiveBigIntegerField(default=0, editable=False)
     # From a conference tool's schedule: the event's guid, and the conference it came with.
-    guid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    conference = models.CharField(max_length=200, blank=True, editable=False)
+    guid = models.UUIDField(_("GUID"), null=True, blank=True, unique=True, editable=False)
+    conference = models.CharField(_("conference"), max_length=200, blank=True, editable=False)
     authors = models.ManyToManyField(
-        User, blank=True, related_name="sessions_blogged", help_text="Its bloggers: contributors post only here."
+        User,
+        verbose_name=_("authors"),
+        blank=True,
+        related_name="sessions_blogged",
+        help_text=_("Its bloggers: contributors post only here."),
     )
 
     objects = SessionManager()
 
     class Meta:
         ordering = ["starts_at", "title"]
+        verbose_name, verbose_name_plural = _("session"), _("sessions")
 
     def __str__(self):
         return self.title
@@ -616,28 +621,28 @@ class Session(models.Model):
 
 
 class Update(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="updates")
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="updates")
     body = models.TextField(
-        max_length=MAX_BODY_LENGTH, blank=True, help_text=gettext_lazy("Markdown."), validators=[drawable]
+        _("text"), max_length=MAX_BODY_LENGTH, blank=True, help_text=_("Markdown."), validators=[drawable]
     )
     html = models.TextField(editable=False)
     image = models.ImageField(
-        "slide photo", upload_to="slides/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
+        _("slide photo"), upload_to="slides/%Y/%m/", blank=True, width_field="image_width", height_field="image_height"
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_alt = models.CharField(
-        "photo description",
+        _("photo description"),
         max_length=300,
         blank=True,
-        help_text=gettext_lazy("What the photo shows, for readers who cannot see it."),
+        help_text=_("What the photo shows, for readers who cannot see it."),
     )
-    pinned = models.BooleanField("key moment", default=False)
-    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = models.PositiveBigIntegerField(default=0, editable=False)
+    pinned = models.BooleanField(_("key moment"), default=False)
+    author = models.ForeignKey(User, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    version = models.PositiveBigIntegerField(_("version"), default=0, editable=False)
     # The compose box sends one key per draft, so a double submit or a retry posts once.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001 (NULLs are not unique)
 
@@ -645,6 +650,7 @@ class Update(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name, verbose_name_plural = _("update"), _("updates")
         indexes = [models.Index(fields=["session", "version"]), models.Index(fields=["session", "created_at", "id"])]
         constraints = [models.UniqueConstraint(fields=["session", "idempotency_key"], name="one_update_per_draft")]
         permissions = [
@@ -713,23 +719,24 @@ class MovedUpdate(models.Model):
 
 
 class LinkKind(models.TextChoices):  # beside SessionLink, not in it: the converter follows module-level names
-    TALK = "talk", gettext_lazy("The talk's page")
-    SLIDES = "slides", gettext_lazy("Slides")
-    RECORDING = "recording", gettext_lazy("Recording")
-    LINK = "link", gettext_lazy("Link")
+    TALK = "talk", _("The talk's page")
+    SLIDES = "slides", _("Slides")
+    RECORDING = "recording", _("Recording")
+    LINK = "link", _("Link")
 
 
 class SessionLink(models.Model):
     """Slides, a recording, the talk's page: from the schedule, the admin or the API."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="links")
-    kind = models.CharField(max_length=10, choices=LinkKind.choices, default=LinkKind.LINK)
-    title = models.CharField(max_length=200, blank=True, validators=[one_line])
-    url = models.URLField("address", max_length=500, validators=[URLValidator(schemes=["http", "https"])])
-    from_schedule = models.BooleanField(default=False, editable=False)  # replaced by the next import
+    kind = models.CharField(_("kind"), max_length=10, choices=LinkKind.choices, default=LinkKind.LINK)
+    title = models.CharField(_("title"), max_length=200, blank=True, validators=[one_line])
+    url = models.URLField(_("address"), max_length=500, validators=[URLValidator(schemes=["http", "https"])])
+    from_schedule = models.BooleanField(_("from the schedule"), default=False, editable=False)  # replaced on reimport
 
     class Meta:
         ordering = ["id"]
+        verbose_name, verbose_name_plural = _("link"), _("links")
 
     def __str__(self):
         return self.title or self.get_kind_display()
@@ -739,19 +746,20 @@ class ScheduleImport(models.Model):
     """One import of a conference's schedule: where from, what it did, who and when; and for an
     address, the validators of its last answer, for the next conditional request."""
 
-    source = models.CharField(max_length=500)
-    conference = models.CharField(max_length=200)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    cancelled = models.PositiveIntegerField(default=0)
-    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(_("source"), max_length=500)
+    conference = models.CharField(_("conference"), max_length=200)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    by = models.ForeignKey(User, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("at"), default=timezone.now)
     etag = models.CharField(max_length=100, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name, verbose_name_plural = _("schedule import"), _("schedule imports")
 
     def __str__(self):
         return f"{self.conference} from {self.source}"
@@ -845,7 +853,8 @@ def audit(by, obj, flag, message):
 def what_changed(changes):
     if "deleted_at" in changes:
         return "Deleted" if changes["deleted_at"] else "Restored"
-    return [{"changed": {"fields": [str(Update._meta.get_field(name).verbose_name) for name in changes]}}]
+    with translation.override(None):  # kept in English, as the admin keeps them: shown translated
+        return [{"changed": {"fields": [str(Update._meta.get_field(name).verbose_name) for name in changes]}}]
 
 
 def save_update(update, by=None, **changes):
@@ -993,8 +1002,8 @@ def changes_since(session, since=None):
 # post to the sessions assigned to them and change only their own updates there. Asked at each
 # request, so a token acts with its user's role and assignments as they are now.
 
-NOT_ASSIGNED = gettext_lazy("You are not assigned to this session: an editor assigns its bloggers.")
-NOT_YOURS = gettext_lazy("Contributors may change only their own updates: this one is someone else's.")
+NOT_ASSIGNED = _("You are not assigned to this session: an editor assigns its bloggers.")
+NOT_YOURS = _("Contributors may change only their own updates: this one is someone else's.")
 
 
 def is_editor(user):
@@ -1566,22 +1575,23 @@ class SessionAdmin(admin.ModelAdmin):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             return response.render() if hasattr(response, "render") else response  # render in the zone
 
-    @admin.display(description="starts", ordering="starts_at")
+    @admin.display(description=_("starts"), ordering="starts_at")
     def local_start(self, obj):
-        return dateformat.format(timezone.localtime(obj.starts_at, obj.tzinfo), "D j M Y, H:i T")
+        return dateformat.format(timezone.localtime(obj.starts_at, obj.tzinfo), _("D j M Y, H:i T"))
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_display(self, obj):
-        return obj.get_status_override_display() + " (by hand)" if obj.status_override else obj.status.label
+        by_hand = _("%(status)s (by hand)") % {"status": obj.get_status_override_display()}
+        return by_hand if obj.status_override else obj.status.label
 
-    @admin.display(description="updates", ordering="update_count")
+    @admin.display(description=_("updates"), ordering="update_count")
     def update_count(self, obj):
         return obj.update_count
 
     @admin.display(description="")
     def post_update_link(self, obj):
         url = reverse("admin:liveblog_update_add") + f"?session={obj.pk}"
-        return format_html('<a class="button" href="{}">Post update</a>', url)
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Post update"))
 
     def save_model(self, request, obj, form, change):
         save_session(obj)
@@ -1593,15 +1603,15 @@ class SessionAdmin(admin.ModelAdmin):
         done = ngettext("%(count)d session changed.", "%(count)d sessions changed.", count) % {"count": count}
         self.message_user(request, done, messages.SUCCESS)
 
-    @admin.action(description=gettext_lazy("Go live now"), permissions=["change"])
+    @admin.action(description=_("Go live now"), permissions=["change"])
     def go_live(self, request, queryset):
         self._set_status(request, queryset, Session.Status.LIVE)
 
-    @admin.action(description=gettext_lazy("End session"), permissions=["change"])
+    @admin.action(description=_("End session"), permissions=["change"])
     def end_session(self, request, queryset):
         self._set_status(request, queryset, Session.Status.ENDED)
 
-    @admin.action(description=gettext_lazy("Follow the schedule (clear hand-set status)"), permissions=["change"])
+    @admin.action(description=_("Follow the schedule (clear hand-set status)"), permissions=["change"])
     def follow_schedule(self, request, queryset):
         self._set_status(request, queryset, "auto")
 
@@ -1609,7 +1619,7 @@ class SessionAdmin(admin.ModelAdmin):
 class AssignmentInline(admin.TabularInline):
     model = Session.authors.through
     extra = 1
-    verbose_name, verbose_name_plural = "session to live blog", "sessions to live blog"
+    verbose_name, verbose_name_plural = _("session to live blog"), _("sessions to live blog")
 
 
 def instead_of_auths_admin(model_admin):
@@ -1626,11 +1636,9 @@ class AuthorAdmin(UserAdmin):
 
 
 class ScheduleImportForm(forms.ModelForm):
-    upload = forms.FileField(required=False, help_text=gettext_lazy("A schedule.json exported from pretalx or frab."))
+    upload = forms.FileField(required=False, help_text=_("A schedule.json exported from pretalx or frab."))
     address = forms.URLField(
-        required=False,
-        assume_scheme="https",
-        help_text=gettext_lazy("Or the address it is published at, to fetch it now."),
+        required=False, assume_scheme="https", help_text=_("Or the address it is published at, to fetch it now.")
     )
 
     class Meta:
@@ -1703,10 +1711,10 @@ class UpdateAdmin(admin.ModelAdmin):
     readonly_fields = ["author", "created_at", "edited_at", "deleted_at", "version", "earlier_versions"]
     actions = ["restore_updates"]
 
-    @admin.display(description=gettext_lazy("earlier versions"))
+    @admin.display(description=_("earlier versions"))
     def earlier_versions(self, obj):
         def local(moment):
-            return dateformat.format(timezone.localtime(moment, obj.session.tzinfo), "j M H:i T")
+            return dateformat.format(timezone.localtime(moment, obj.session.tzinfo), _("j M H:i T"))
 
         return (
             format_html_join(
@@ -1768,7 +1776,7 @@ class UpdateAdmin(admin.ModelAdmin):
             if not self.refusal(request, update):
                 delete_update(update, request.user)
 
-    @admin.action(description=gettext_lazy("Restore selected updates"), permissions=["change"])
+    @admin.action(description=_("Restore selected updates"), permissions=["change"])
     def restore_updates(self, request, queryset):
         refused = [update for update in queryset.deleted() if self.refusal(request, update)]
         restored = [restore_update(u, request.user) for u in queryset.deleted() if u not in refused]
@@ -1802,16 +1810,18 @@ def cacheable(*query):
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, editable=False, help_text="Start of the token, to recognise it.")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(
+        _("prefix"), max_length=12, editable=False, help_text=_("Start of the token, to recognise it.")
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name, verbose_name_plural = _("API token"), _("API tokens")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -1868,7 +1878,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.warning(request, _("Copy the token now, it is not shown again: %(token)s") % {"token": raw})
         obj.save()
 
-    @admin.action(description=gettext_lazy("Revoke selected tokens"), permissions=["change"])
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         revoked = [token.revoke(request.user) for token in queryset.filter(revoked_at__isnull=True)]
         done = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(revoked))
@@ -2208,7 +2218,7 @@ NEW_UPDATE_BODY = {
                     "anyOf": [
                         {"required": ["body"], "properties": {"body": {"pattern": SOME_TEXT}}},
                         {"required": ["image"]},
-                    ],
+                    ]
                 },
                 "encoding": {
                     "image": {"contentType": ", ".join(f"image/{k.lower()}" for k in IMAGE_FORMATS if k != "MPO")}
@@ -2383,9 +2393,9 @@ def by_local_day(sessions):
 
 
 SCHEDULE_SECTIONS = [
-    (Session.Status.LIVE, gettext_lazy("Live now")),
-    (Session.Status.UPCOMING, gettext_lazy("Upcoming")),
-    (Session.Status.ENDED, gettext_lazy("Earlier")),
+    (Session.Status.LIVE, _("Live now")),
+    (Session.Status.UPCOMING, _("Upcoming")),
+    (Session.Status.ENDED, _("Earlier")),
 ]
 
 
@@ -2983,7 +2993,7 @@ class SessionFeed(UpdatesFeed):
 
 
 class ConferenceFeed(UpdatesFeed):
-    subtitle = gettext_lazy("The latest updates from every session.")
+    subtitle = _("The latest updates from every session.")
 
     def title(self):
         return _("%(conference)s: every session") % {"conference": conference_name()}
@@ -3041,12 +3051,7 @@ def markdown_notes(sessions, heading_level):
         notes.append(
             render_to_string(
                 "liveblog/_session.md",
-                {
-                    "session": session,
-                    "updates": updates,
-                    "h": "#" * heading_level,
-                    "hh": "#" * (heading_level + 1),
-                },
+                {"session": session, "updates": updates, "h": "#" * heading_level, "hh": "#" * (heading_level + 1)},
             ).strip()
             + "\n"
         )
@@ -3193,8 +3198,7 @@ def session_state(slug):
 def conference_state():
     """The state of every session at once: what the schedule, the conference feed and notes show."""
     return cached_states(
-        CONFERENCE_STATE,
-        lambda: published_sessions().values_list("version", "status_override", "starts_at", "ends_at"),
+        CONFERENCE_STATE, lambda: published_sessions().values_list("version", "status_override", "starts_at", "ends_at")
     )
 
 

@@ -80,10 +80,11 @@ def test_the_committed_mo_files_are_the_po_files_compiled(language):
 
 
 def visible_text(page):
-    """The words a person meets: the text, and the labels, hints and titles of what is on the page."""
+    """The words a person meets: the text, and the labels, hints and titles of what is on the page
+    (not the code in a text box, such as the embed code)."""
     body = page[page.index("<body") :]
     attributes = re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*)"', body)
-    text = re.sub(r"<(script|template|style)\b.*?</\1>", " ", body, flags=re.S)
+    text = re.sub(r"<(script|template|style|textarea)\b.*?</\1>", " ", body, flags=re.S)
     return html.unescape(" ".join([re.sub(r"<[^>]+>", " ", text), *attributes]))
 
 
@@ -112,8 +113,12 @@ def conference(db, poster):
 
 
 @pytest.mark.parametrize("language", SHIPPED)
-def test_no_english_interface_string_is_left_on_the_readers_and_the_authors_pages(client, conference, poster, language):
+def test_no_english_interface_string_is_left_on_the_readers_the_authors_or_the_admins_pages(
+    client, conference, poster, admin_user, language
+):
     code = language.lower().replace("_", "-")
+    poster.username = "ψ"  # a name shown ("Sign out ψ"), not the word "author"
+    poster.save()
     with translation.override(code):
         pages = {
             "schedule": client.get("/"),
@@ -124,10 +129,52 @@ def test_no_english_interface_string_is_left_on_the_readers_and_the_authors_page
         client.force_login(poster)
         pages["author's page"] = client.get("/sessions/eins/")
         pages["my sessions"] = client.get("/my/")
+        client.force_login(admin_user)
+        for model in ["session", "update", "scheduleimport", "apitoken"]:
+            pages[f"admin: {model} list"] = client.get(f"/admin/liveblog/{model}/")
+            pages[f"admin: new {model}"] = client.get(f"/admin/liveblog/{model}/add/")
+        pages["admin: a session"] = client.get(f"/admin/liveblog/session/{conference.pk}/change/")
+        pages["admin: an update"] = client.get(f"/admin/liveblog/update/{conference.updates.first().pk}/change/")
     for name, response in pages.items():
-        page = response.content.decode()
+        # Django's own admin/search_form.html writes this alt in English in every language.
+        page = response.content.decode().replace('alt="Search"', "")
         assert f'<html lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">' in page, name
         assert english_left(page, language) == [], name
+
+
+def test_every_label_the_admin_shows_is_marked_for_translation(rf, admin_user):
+    """Models, the fields the admin shows, their help, the admin's own columns and inlines: each a
+    lazy translation, so that the admin speaks the conference's language too."""
+    from django.contrib import admin
+    from django.utils.functional import Promise
+
+    request = rf.get("/admin/")
+    request.user = admin_user
+    unmarked = []
+
+    def check(where, text):
+        if text and not isinstance(text, Promise):
+            unmarked.append(where)
+
+    for model, model_admin in admin.site._registry.items():
+        inlines = model_admin.get_inline_instances(request)
+        for inline in inlines:
+            check(f"{type(inline).__name__}.verbose_name", type(inline).verbose_name)
+        if model._meta.app_label != "liveblog":
+            continue
+        for shown in [model_admin, *inlines]:
+            check(f"{shown.model.__name__} (model)", shown.model._meta.verbose_name)
+            check(f"{shown.model.__name__} (models)", shown.model._meta.verbose_name_plural)
+            names = {*shown.get_fields(request), *getattr(shown, "list_display", [])}
+            for field in (f for f in shown.model._meta.get_fields() if f.name in names):
+                check(f"{shown.model.__name__}.{field.name}", field.verbose_name)
+                check(f"{shown.model.__name__}.{field.name} (help)", field.help_text)
+        for name in model_admin.list_display:
+            check(
+                f"{type(model_admin).__name__}.{name}",
+                getattr(getattr(model_admin, name, None), "short_description", None),
+            )
+    assert unmarked == []
 
 
 def test_dates_and_times_follow_the_language(client, db):

@@ -238,7 +238,7 @@ def test_writes_from_the_page_the_api_and_the_admin_are_in_the_admin_log(client,
         ("cora", str(page_post.pk), ADDITION, "Posted"),
         ("cora", str(api.json()["id"]), ADDITION, "Posted"),
         ("cora", str(api.json()["id"]), CHANGE, "Changed key moment."),
-        ("boss", str(page_post.pk), CHANGE, "Changed body."),
+        ("boss", str(page_post.pk), CHANGE, "Changed text."),
     ]
     history = client.get(f"/admin/liveblog/update/{page_post.pk}/history/").content.decode()
     assert "cora" in history and "boss" in history
