@@ -1325,7 +1325,7 @@ class ScheduleEvent(PlainText):
     def session_links(self, base):
         """(kind, title, address) of the talk's page, its attachments and links: relative addresses
         resolved against base, and only http and https kept."""
-        talk = [ScheduleLink(url=self.url, title="The talk's page")] if self.url else []
+        talk = [ScheduleLink(url=self.url)] if self.url else []  # titled by its kind, in the interface's language
         links = []
         for kind, items in [(LinkKind.TALK, talk), (LinkKind.SLIDES, self.attachments), (LinkKind.LINK, self.links)]:
             for item in items:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import post
+from django.utils import translation
 from schedules import frab_event, guid, pretalx_event, schedule
 
 from liveblog import ScheduleImport, Session, SessionLink
@@ -116,11 +117,14 @@ def test_relative_addresses_resolve_against_the_base_url(client, auth):
     send(client, auth, schedule(event, base_url="https://testland.example.org/schedule/"))
     links = list(SessionLink.objects.values_list("kind", "title", "url"))
     assert links == [
-        ("talk", "The talk's page", "https://testland.example.org/schedule/talk/slides/"),
+        ("talk", "", "https://testland.example.org/schedule/talk/slides/"),
         ("slides", "Slides (PDF)", "https://testland.example.org/media/testland/slides.pdf"),
         ("recording", "Recording", "https://video.example.org/w/abc"),
         ("link", "", "https://example.org/plain"),
     ]
+    with translation.override("de"):  # the talk's page is named in the interface's language
+        page = client.get(f"/sessions/{Session.objects.get().slug}/").content.decode()
+    assert ">Seite des Vortrags</a>" in page
 
 
 def test_a_frab_schedule_imports_too(client, auth):
