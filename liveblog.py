@@ -1103,9 +1103,11 @@ def embed_frame(address):
 
 
 def embed_card(address, text):
-    """The card for a link to a known video or post (text is HTML), else the link itself."""
-    provider, thing, frame = (not BAKE and embed_frame(address)) or [None] * 3
-    card = {"provider": provider, "thing": thing, "frame": frame, "host": urlsplit(frame or "").netloc}
+    """The card for a link to a known video or post (text is HTML), else None (in the bake too)."""
+    if BAKE or not (found := embed_frame(address)):
+        return None
+    provider, thing, frame = found
+    card = {"provider": provider, "thing": thing, "frame": frame, "host": urlsplit(frame).netloc}
     return render_to_string("liveblog/_partials.html#embed_card", {"address": address, "text": text, **card})
 
 
@@ -1124,8 +1126,7 @@ def for_readers(update_html):
         update_html = IMAGE.sub(image_link, update_html)
     if "<a " in update_html:  # a link to anything else stays as it was drawn
         update_html = ALONE_LINK.sub(
-            lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])) if embed_frame(found[1]) else found[0],
-            update_html,
+            lambda found: embed_card(mark_safe(found[1]), mark_safe(found[2])) or found[0], update_html
         )
     return mark_safe(update_html)
 
@@ -1139,9 +1140,8 @@ def reader_html(update_html):
 @app.templatetag.simple_tag
 def session_link(link):
     """A session's link; its recording, when on a known provider, as a click-to-load card."""
-    if link.kind == LinkKind.RECORDING:
-        return embed_card(link.url, link)
-    return format_html('<a href="{}" rel="noopener">{}</a>', link.url, link)
+    card = embed_card(link.url, link) if link.kind == LinkKind.RECORDING else None
+    return card or format_html('<a href="{}" rel="noopener">{}</a>', link.url, link)
 
 
 def image_link(found):
@@ -3075,16 +3075,12 @@ def session_markdown(request, slug):
 @require_safe
 def conference_markdown(request):
     """Every session's notes, day by day in each session's own time zone."""
-    text = (
-        "# "
-        + _("%(conference)s notes") % {"conference": conference_name()}
-        + "\n"
-        + "".join(
-            "\n## " + dateformat.format(day, _("l j F Y")) + "\n\n" + markdown_notes(sessions, heading_level=3)
-            for day, sessions in by_local_day(published_sessions())
-        )
+    days = (
+        f"\n## {dateformat.format(day, _('l j F Y'))}\n\n" + markdown_notes(sessions, heading_level=3)
+        for day, sessions in by_local_day(published_sessions())
     )
-    return shared_for(markdown_response(text))
+    heading = _("%(conference)s notes") % {"conference": conference_name()}
+    return shared_for(markdown_response(f"# {heading}\n" + "".join(days)))
 
 
 def calendar_response(request, sessions, name):
